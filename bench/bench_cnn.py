@@ -16,6 +16,64 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-07, fifteenth round (base 994651b; load 6-19 all round, the others' suites
+and valgrind beside: processes of the two trees alternated read noise, 1.06-1.18x for either,
+so each change is measured on and off alternated in one process, one BLAS thread, 20 steps a
+round). Ops in the step at the start (forwards wrapped, load ~6, ms a step): both fused
+convs 1.55, the filter gradients 1.26, conv2d_backprop_input 1.05, relu_grad 0.49 (two),
+reduce_sum 0.16 (the bias sums), reduce_mean 0.10; the step 5.54, so 0.7 ms is Python
+outside the ops (at load 9: forward 0.45, loss 0.10, gradient 0.39, update 0.20 ms; on 1x5x5
+images 0.12, 0.04, 0.17, 0.07).
+Kept:
+- relu's gradient folded into the next conv's input gradient (tapeviz/ops/relu_fold.py): the
+  first layer's relu output is the second conv's input, so its gradient is that conv's input
+  gradient and relu_grad of it at once; the taps' blocks are masked by relu's output while in
+  cache (conv_taps.input_gradient's store), written once. The same bits (relu_grad's integer
+  product, block by block); conv2d_backprop_input's own value a LazyTensor made by its op when
+  read (a debugger stepping the pass sees it), and only while nobody can tell: no recording
+  tape, Recorder, layer listener or trace, no one hearing either op (tests/test_relu_fold.py).
+  Predicted -0.1 to -0.2 ms; measured on/off (12 rounds, load 6.4): gradient 3.771 -> 3.514,
+  step 6.367 -> 6.063 ms (0.980x, rounds 0.855-1.014); relu_grad 0.486 -> 0.337 ms a step;
+- the fused store's runs at most one image (16,384 values), not five: its tiled bias and zeros
+  36 KB each, not 184 KB. Predicted -0.03 to -0.08; the second conv fused, cold (100 calls a
+  variant alternated, load 17): 1.658, 1.621 -> 1.541, 1.547 ms; in the step (12 rounds, load
+  18): forward+loss 2.738 -> 2.581, step 7.325 -> 7.112 ms (0.976x, rounds 0.936-1.005);
+- both on/off together (16 rounds, load 17): gradient 4.548 -> 4.359, forward+loss 2.962 ->
+  2.709, step 7.769 -> 7.452 ms (0.966x, rounds 0.872-0.993).
+  The fold's Python, callgrind on 1x5x5 images (10 steps): 3,433.9k -> 3,464.1k instructions
+  a step with ndarray.ctypes finding a block's place (3.6 us a call), 3,442.2k with
+  blas.address (+0.24% over the base).
+This file --threads 1 --rounds 9 with the fold alone (load 10): held 1.09x (rounds
+0.90-1.14x; 6.35 against 5.78 ms), faulting 0.86x. Processes of 994651b and this round's
+tree alternated, held (--summary, 7 rounds): at load 14-15 1.14x, 1.18x -> 1.10x, 1.15x (the
+fold alone); at load 18-19 1.07x, 0.99x -> 0.94x, 1.01x (both), PyTorch's own step moving
+7.0-8.4 ms between runs. cnn_phases --held at load 18: both trees' gaps +0.39 and +0.78 ms,
+the load's noise, not a figure.
+Measured and not kept:
+- reduce_sum's ones-matmul as 2-D, not 3-D (the same bits): 18.1 against 18.7 us hot on the
+  second conv's 32x24x24x16, 22.4 against 23.2 on the first's 32x26x26x16: nothing; its
+  errstate and finite check cost ~6 us a call (3 a step);
+- the store's runs capped by gcd(pixels, 256) or 64 (not whole images): 1.217-1.233 against
+  1.249 ms for the second conv, one run at load 7: whole images kept (above).
+Not done, with what each would buy:
+- the second layer's relu_grad (~0.24 ms a step, its upstream the pool's broadcast
+  gradient): its output feeds the bias sum before the conv's VJP runs, so the fold above
+  has no place for it; written into the input gradient's grid it would be a strided view,
+  whose sum leaves the ones-matmul (numpy's loop: 1.6 ms) or changes the bias gradient's
+  bits;
+- the bias sums inside a block loop (the input gradient's store, the filter gradient's
+  rows): the sum's bits would follow the blocks, not reduce_sum's one product, so a
+  debugger running the ops one by one would show other bits;
+- the taps' Python (a tiny image: the fused second conv 61 us, 24 of them the three
+  ctypes products of a block; the input gradient 61, the filter gradient 29): a plan per
+  geometry would save ~10 us an op call, ~0.5% of a step.
+Left (the held goal stays missed: ~1.05x at load 1 by the README's 1.09x less the 0.966x
+above, unmeasured at a calm load this round): the second relu_grad's pass (~0.1 over
+threshold_backward's share), the bias sums (0.16, inside oneDNN's backward), the filter
+gradient's 17% of zero rows (~0.15), and the Python outside the ops (~1.1 ms a step at
+28x28 under load against ~0.4 on 1x5x5 images: the interpreter's code and objects cold
+after each op's megabytes), less the update (-0.3 to -0.4).
+
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
 held 1.16x (rounds 1.05-1.24x; 5.89 against 5.15 ms), faulting 1.03x. cnn_phases --held
