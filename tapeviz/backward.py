@@ -65,7 +65,7 @@ class Backward:
     def __init__(self, tape, targets, output_gradients=None, sources=None,
                  keep_intermediate: bool = True):
         self.tape = tape
-        self._nodes = tape.nodes
+        self._nodes = tuple(tape._nodes)   # (`tape.nodes`, without the property's call)
         self._position = len(self._nodes)
         self._keep = keep_intermediate
         self._upstream = None  # the gradient reaching the node whose VJP runs now
@@ -74,11 +74,11 @@ class Backward:
         # a source the tape never tracked (an unwatched constant, an unwatched variable)
         # gets no gradient, as in TF, even where an op read it next to a watched input
         self._sources = found = set()  # a loop, not a comprehension: no frame per pass
-        tracks, floats = tape.tracks, FLOAT_SCALAR_TYPES
+        tracked, floats = tape._ids, FLOAT_SCALAR_TYPES   # (`tape.tracks`, inlined)
         for s in tape.watched_tensors() if sources is None else sources:
             value = s._value
-            if tracks(s) and (type(value) in floats or value.dtype.kind == "f"):
-                found.add(id(s))
+            if (key := id(s)) in tracked and (type(value) in floats or value.dtype.kind == "f"):
+                found.add(key)
         self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
         if output_gradients is None and len(targets) == 1:  # the usual scalar loss
@@ -307,9 +307,6 @@ class Backward:
                 sink.upstream[output_id] = g
             self._position, self._upstream = position, g
             keys, inputs = node.input_ids, node.inputs
-            # None: every input needs its gradient (the common case); else one flag each
-            # (map, not a comprehension: no Python frame per step)
-            needed = None if reachable.issuperset(keys) else tuple(map(is_reachable, keys))
             if node.scope is not state.scope:  # a VJP's ops run in its node's layer, as in TF
                 set_scope(state, node.scope)
             if origin.found:   # the pass's line, known: a registry VJP's ops need no walk
@@ -321,12 +318,16 @@ class Backward:
             if pair is not None and not node.params:
                 x, y = inputs
                 ans = node.output
-                input_grads = [pair[0](g, ans, x, y) if needed is None or needed[0] else None,
-                               pair[1](g, ans, x, y) if needed is None or needed[1] else None]
+                # each rule run for an input that leads back to a source (no `needed` made)
+                input_grads = [pair[0](g, ans, x, y) if keys[0] in reachable else None,
+                               pair[1](g, ans, x, y) if keys[1] in reachable else None]
             elif (whole := op.vjp_whole) is not None and not node.params:
                 input_grads = whole(g, node.output, inputs[0]) if len(inputs) == 1 \
                     else whole(g, node.output, *inputs)   # (one argument: no tuple's call)
             else:
+                # None: every input needs its gradient (the common case); else one flag each
+                # (map, not a comprehension: no Python frame per step)
+                needed = None if reachable.issuperset(keys) else tuple(map(is_reachable, keys))
                 input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
             i = 0
@@ -376,13 +377,16 @@ _NDARRAY = np.ndarray
 
 def _ones_like(target):
     value = target._value
+    seed = Tensor()   # (wrap, inlined: a call less a pass)
     if isinstance(value, np.ndarray):
-        return wrap(np.ones_like(value))
+        seed._value = np.ones_like(value)
+        return seed
     kind = type(value)
     one = _ONE.get(kind)
     if one is None:
         one = _ONE[kind] = kind(1)
-    return wrap(one)
+    seed._value = one
+    return seed
 
 
 def _as_gradient(seed, target):
