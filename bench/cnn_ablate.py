@@ -16,7 +16,10 @@ relu_grad (PyTorch: one pass each; relu_grad is two, the mask and the product). 
 thirteenth round a Conv2D layer's conv2d, bias_add and relu are one pass (nn_fused.py), so
 bias_add and relu are no rows of their own: "fusion off" runs those ops one by one (a ratio
 above 1: what the fusion saves), and "conv copy-out" takes out the second conv's store of
-its pixels, which now adds the bias and takes relu too.
+its pixels, which now adds the bias and takes relu too. Since the fifteenth round the first
+layer's relu_grad is made inside the second conv's input gradient (ops/relu_fold.py, for a
+fused layer's relu output only: "fusion off" turns it off too), so the relu_grad row is the
+second layer's pass alone.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/cnn_ablate.py [--rounds 10]
 """
