@@ -36,12 +36,25 @@ def reader_of_whole_rows(nodes, mask_index: int) -> tuple | None:
         if mask_id not in ids or not np.isnan(_array(node.output)).any():
             continue
         position = ids.index(mask_id)
-        given = _array(node.inputs[position])
-        if given.ndim == 0:
-            return None
-        rows = np.isinf(given).all(axis=-1)
-        return (index, position, int(rows.sum()), rows.size) if rows.any() else None
+        masked = whole_rows(node.inputs[position])
+        return None if masked is None else (index, position, *masked)
     return None
+
+
+def whole_rows(value) -> tuple | None:
+    """(rows all ±inf along the last axis, rows) of `value`, or None when no row is."""
+    given = _array(value)
+    if given.ndim == 0 or given.dtype.kind != "f":
+        return None
+    rows = np.isinf(given).all(axis=-1)
+    return (int(rows.sum()), rows.size) if rows.any() else None
+
+
+def entered(masked: int, rows: int) -> str:
+    """What a value given from outside is, when it is such a mask (made where nothing was
+    recorded: inside nn.MultiheadAttention, for a tape of the ops gradients flow through)."""
+    return (f"a mask that hides every entry of {masked} of its {rows} rows: a softmax over "
+            f"entries all -inf is 0 / 0 = NaN")
 
 
 def reason(mask, position: int, masked: int, rows: int, where: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 from ..nonfinite import FIXES, counted, engine_of, in_pass
 from ..op_place import op_place
 from ..variable import Variable
-from . import op_inputs
+from . import masked_rows, op_inputs
 from .passed_names import MAX_WRITTEN, passed_name
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
@@ -74,6 +74,10 @@ class NaNEntry(NaNOrigin):
                          _input_lines(node.inputs), source, None,
                          FIXES["variable" if self.variable is not None else "data"][engine],
                          vjp_of, step, value)
+        masked = masked_rows.whole_rows(values) if infs and not nans and \
+            np.isnan(_array(node.output)).any() else None
+        if masked is not None:   # an attention mask's -inf, wrong way round: not the data
+            self.came_from, self.fix = masked_rows.entered(*masked), masked_rows.FIX
         self.reason = self.detail()
 
     def detail(self) -> str:

@@ -118,3 +118,16 @@ def test_a_causal_mask_that_hides_a_whole_row_is_found_at_the_softmax_that_read_
     assert "input 0 is the mask masked_fill filled with -inf at " in origin.reason
     assert f"test_hunt_attention_mask.py:{fill}: " in origin.reason
     assert "masks every entry of 2 of its 8 rows" in origin.reason
+
+
+def test_the_dashboards_alert_says_the_mask_not_bad_data():
+    """The dashboard's tape holds the ops gradients flow through, not the mask's fill inside
+    nn.MultiheadAttention: its alert said the -inf 'is in the input batch' and to drop or
+    fill those rows (torch.nan_to_num), the data's fix, for a mask the wrong way round."""
+    shown = trained_by_dashboard(lambda: encoder(steps=2, mask_kept=True))
+    [alert] = [a["message"] for a in shown["alerts"] if a["kind"] == "nan"]
+    assert alert.startswith("multi_head_attention_forward was given -inf from outside")
+    assert "so it is in a mask that hides every entry of 1 of its 4 rows: a softmax over " \
+           "entries all -inf is 0 / 0 = NaN; fix: leave at least one entry of every row " \
+           "unmasked" in alert
+    assert "input batch" not in alert and "nan_to_num" not in alert
