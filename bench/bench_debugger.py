@@ -38,6 +38,8 @@ in brackets round 27 of the one-record-per-op design (load 18-25):
   lecture's 599.7k (1.372x of 437.2k), CPU 1.60-1.69x (load 7-10): still MISSED.
   Round 33 (ce54382, below): regression 728.9k (1.298x of 561.6k), CPU 1.35-1.42x;
   lecture's 563.4k (1.362x of 413.7k), CPU 1.53-1.60x (load 6-13): still MISSED.
+  Round 34 (b131bd0, below): regression 728.3k (1.296x of 561.7k), CPU 1.37-1.42x;
+  lecture's 562.8k (1.360x of 413.7k), CPU 1.53-1.62x (load 16-19): still MISSED.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -588,6 +590,57 @@ Still MISSED on the lecture's loop: 1.362x by instructions (the goal ~1.28x), 1.
 CPU; the regression row meets it (1.35-1.42x). What is left is per op (the 9 taped ops'
 checks ~22k, the 4 update ops' line and check ~13k, the kept pass's check) and the ~12k
 step's end above: about -12k to -15k more is the lecture's 1.5x by CPU at this gap.
+Round 34: the step's end's object, and what CPU pays that instructions hide (994651b's tree,
+then b131bd0's, each alone in its own worktree, PYTHONPATH on it; valgrind, one epoch,
+instructions a step, gc as the bench leaves it). Before: lecture's 564.9k (1.367x of
+413.3k), regression 728.8k (1.298x of 561.6k).
+- where a lecture step's Python goes (sys.settrace opcode events, one epoch after a warm-up
+  and a first Recorder epoch): plain 6,937 bytecodes, Recorder 10,364 (+3,427):
+  dispatch_followed +2,356 (9 taped ops, ~262 each: the site test for the line ~33, the
+  branch found ~27, checked ~39, followed ~44, the rest as plain's), dispatch_sunk +1,003
+  (4 update ops, ~250 each), against plain's taped path inline in dispatch (-577) and its
+  line walks (source_from -394); the step's end ~450 (_note_step 137, _replay_segment 112,
+  NotedStep.__init__ 52, _on_gradient 41, Sink.begin 36, _on_event 23, estimate 21, tell
+  17, the event 14); the kept pass ~290 (pass_follows 129, _keep_pass 38, _replayable 32,
+  replay_facts 23, Backward.run's share 21). Lines of ~5-20 bytecodes each: no one of them
+  is a cut of more than ~1k instructions.
+- priced by a stub (wrong on purpose, not kept): the noted step a bare list, with no owner,
+  uncounted list, updates or budget estimate: 564.9k -> 557.9k (-7.0k).
+- b131bd0, built (the brief's "steps as small records"): a training loop's noted step is a
+  list of its 12 fields built inline in _note_step (noted.py: INDEX ... TAKEN), no
+  NotedStep.__init__ a step; the step before takes it as its updates (record[UPDATES],
+  record[TAKEN]); its NotedStep is made of it (NotedStep.of, sharing the record's Segment,
+  made once) only where a path needs an object: a look (`steps`, `last_step`, `mark_step`,
+  `nbytes`, the settle before a look or the stop, which makes the closing step alone), a
+  budget warning, a step that takes a Segment as its updates; the budget counts and drops
+  records unmade (noted.kept_bytes, KeptBytes.count). Predicted -4k to -6k; measured
+  lecture's 564.9k -> 562.8k (1.367x -> 1.360x of 413.7k), regression 728.8k -> 728.3k
+  (1.298x -> 1.296x of 561.7k): -2.1k / -0.5k (186 of 190 steps records in both loops;
+  a regression count moves ~1-5k between runs): the __init__ call alone (its 16 slot
+  stores became the list's 12 items; the owner, uncounted, updates and estimate the stub
+  dropped are still needed). Tracked objects kept a step (gc.get_objects after two epochs)
+  8.08 both (one NotedStep -> one list; of the rest, 4 tensors are python_numbers.MADE's, as
+  plain's, and the gradients' tuple and its 2 tensors); young collections 8 in two epochs,
+  both. CPU, --recorder, best of 5, the two trees alternated three times (11:32-11:35, load
+  16-19: read to +-0.05x): lecture's 1.61x, 1.58x, 1.55x -> 1.59x, 1.53x, 1.62x;
+  regression 1.41x, 1.46x, 1.40x -> 1.42x, 1.41x, 1.37x: no change this noise can show.
+- what CPU pays that instructions hide: not the kept steps nor the collector. One process,
+  10 lecture epochs, 21 rounds alternated (b131bd0's tree, load ~17), best ratio to plain:
+  the Recorder 1.565x / 1.579x (two runs), its steps let go as noted (a stub keeping the
+  last 3: nothing grows) 1.572x / 1.548x, gc disabled 1.535x / 1.575x: within this noise
+  (+-0.03x), as round 28's gc.disable() found. A run's start, stop and freeing of 1,900
+  kept steps (994651b): 0.2, 0.3 and 0.06 ms of ~145 ms. So the gap is the Recorder's own code
+  running at a lower IPC than plain's (round 28's cache simulation: D1 misses 1.92x and I1
+  misses 2.15x for 1.50x the instructions), which only fewer instructions or fewer distinct
+  C paths move.
+- weighed, not built: a followed op's producers compared item by item, no tuple (~2k
+  predicted over 13 ops; a branch's arity must then be compared too, or a concat at the same
+  line with more inputs would match on its first two); the budget's estimate inline (a room
+  count in KeptBytes, whose nbytes has seven writers to keep it true: ~0.7k); follow_branch
+  and source_at inlined into pass_follows (~0.5k, one more copy of each).
+Still MISSED on the lecture's loop: 1.360x by instructions (the goal ~1.28x at this gap),
+1.53-1.62x by CPU; the regression row meets it (1.37-1.42x). What is left is per op, ~120
+bytecodes a taped op and ~220 an update op over plain's paths, each line of them ~5-40.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
