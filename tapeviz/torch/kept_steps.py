@@ -47,25 +47,20 @@ from ..debugger.kept_forward import forward_record
 from ..tensor import Tensor
 from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
-from .call_arguments import argument_names, arguments, tensors_of
+from .call_arguments import arguments
+from .call_keys import how, key_of
 from .nodes import make_node, other_outputs
-from .step_again import BACKWARD_CALL, PIECE, STEP_CALL, KeptSegment, Slot
+from .step_again import BACKWARD_CALL, PIECE, STEP_CALL, KeptSegment
 
 ON = True   # the switch (tests compare with it off: a step recorded fully)
 _new = object.__new__
 UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
 MAX_CALLS = PIECE       # calls a segment learns or follows at most (a loop with no step's end)
 MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
-# dtypes whose numpy copy is the tensor bitwise (run again from it: the same bits)
-EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torch.int16,
-                   torch.int32, torch.int64, torch.uint8, torch.bool})
 RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                     "feature_alpha_dropout", "rrelu", "bernoulli", "multinomial", "normal",
                     "poisson", "rand_like", "randn_like", "randint_like", "gumbel_softmax",
                     "lstm", "gru", "rnn_tanh", "rnn_relu"})   # (dropout between RNN layers)
-# in-place ops that write only their tensors' .grad: run again on a look's own leaves, after
-# the backward passes run again have written theirs
-GRADIENT_WRITERS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
 _LEARN, _FOLLOW, _LEFT = range(3)
 
 
@@ -73,12 +68,13 @@ class _Segment:
     """The calls since the last step's end on this thread: learned, followed or left."""
 
     __slots__ = ("sink", "state", "program", "at", "made", "keys", "calls", "kept",
-                 "held", "durations", "backwards", "seeds", "outputs", "evaluated", "whole",
-                 "shown")
+                 "held", "durations", "backwards", "seeds", "parameters", "outputs",
+                 "evaluated", "whole", "shown")
 
     def __init__(self, sink, follower):
         self.sink = sink
         self.seeds = follower.seeds       # id(parameter) -> its code (-2, -3, ...)
+        self.parameters = follower.parameters   # those parameters (held: ids stay theirs)
         self.made = dict(self.seeds)      # id(output) -> index of the call that made it
         self.state, self.program, self.at = _LEARN, None, 0
         self.keys, self.calls = [], []   # learning: each call's key and how to call it again
@@ -120,8 +116,8 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
     segment = _segment(state.sink)
     if segment.state == _LEFT:
         return UNFOLLOWED
-    key, tensors, outside = _key(op, func, args, kwargs, state.scope, source, segment,
-                                 scaling)
+    key, tensors, outside = key_of(op, func, args, kwargs, state.scope, source, segment,
+                                   scaling)
     if key == ():   # no op on tensors
         return UNFOLLOWED
     if segment.state == _FOLLOW:
@@ -144,8 +140,8 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
             return UNFOLLOWED
         if segment.state == _LEARN:
             segment.keys.append(key)
-            segment.calls.append(_how(func, args, kwargs, source, state.scope, tensors,
-                                      key[3], op.name in RANDOM))
+            segment.calls.append(how(func, args, kwargs, source, state.scope, tensors, key[3],
+                                     op.name in RANDOM))
             return _recorded(op, func, args, kwargs, state, source, caller, segment)
     versions = [tensor._version for tensor in tensors]
     if op.name in RANDOM:   # (its draws: torch's generator as the call found it)
@@ -176,80 +172,6 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
     segment.outputs.append(result)
     segment.at += 1
     return result
-
-
-def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
-    """(the call's key: function, line, layer, each tensor's producer, its other arguments;
-    its tensors, those from outside), the key None where it cannot be run again the same."""
-    if scaling or op.inplace and op.name not in GRADIENT_WRITERS or "out" in kwargs \
-            or kwargs.get("inplace") is True \
-            or True in map(_is_true, args) and _written_by_flag(func, args):
-        return (None if tensors_of(args, kwargs) else ()), (), ()
-    made = segment.made
-    codes, others, tensors, outside = [], [], [], []
-    plain = True
-    for arg in (*args, *kwargs.values()) if kwargs else args:
-        if isinstance(arg, torch.Tensor):
-            code = made.get(id(arg), -1)
-            if code == -1:
-                if arg.dtype not in EXACT or arg.device.type != "cpu" \
-                        or arg.layout is not torch.strided or not arg.is_contiguous() \
-                        or arg.requires_grad and not arg.is_leaf:
-                    plain = False
-                elif arg.requires_grad:   # a parameter: the programs' code for it
-                    code = _seed(arg, segment)
-            if code < 0:
-                outside.append(arg)
-            codes.append(code)
-            tensors.append(arg)
-        elif type(arg) in _PLAIN or type(arg) in (tuple, list) and all(
-                type(item) in _PLAIN for item in arg):
-            others.append(arg)
-        elif _tensor_list(arg):   # (cat's tensors, clip_grad_norm_'s parameters)
-            listed, listed_tensors, listed_outside = _key(op, func, arg, {}, scope, source,
-                                                          segment, False)
-            if listed is None:
-                plain = False
-            else:
-                codes += listed[3]
-                others.append(len(arg))
-                tensors += listed_tensors
-                outside += listed_outside
-        else:   # (an array: compared by `==` it would not say equal)
-            plain = False
-    if not tensors:   # a factory (given a Generator too), a query (the profiler's ranges):
-        return (), (), ()   # the mode's own path
-    if not plain or _autocast():   # (autocast: kernels a look would not run)
-        return None, (), ()
-    return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs), _grad_enabled()), \
-        tensors, outside
-
-
-_autocast = torch._C._is_any_autocast_enabled
-_grad_enabled = torch.is_grad_enabled
-_PLAIN = frozenset({int, float, bool, str, type(None), slice, type(...), torch.dtype,
-                    torch.memory_format})
-
-
-def _is_true(arg) -> bool:
-    return arg is True   # (a positional True: `F.relu(x, True)` writes its input)
-
-
-def _written_by_flag(func, args) -> bool:
-    """Whether a positional True is `func`'s `inplace` (`F.relu(x, True)`), not another flag
-    (torch.gru's has_biases, batch_first); True where its argument names are unknown."""
-    names = argument_names(func)
-    return not names or "inplace" in names[:len(args)] and args[names.index("inplace")] is True
-
-
-def _seed(parameter, segment) -> int:
-    """The code of `parameter` (-2, -3, ...), given it when first seen."""
-    code = segment.seeds.get(id(parameter))
-    if code is None:
-        code = segment.seeds[id(parameter)] = -2 - len(_local.parameters)
-        _local.parameters.append(parameter)
-        segment.made[id(parameter)] = code
-    return code
 
 
 def _evaluates(key, segment) -> bool:
@@ -298,27 +220,6 @@ def _note_pieces(segment, result, index: int) -> None:
     """Each piece of call `index`'s result is made by it, at its place (its producer code)."""
     for position, piece in enumerate(result):
         segment.made[id(piece)] = index + PIECE * (position + 1)
-
-
-def _how(func, args, kwargs, source, scope, tensors, codes, random: bool) -> tuple:
-    """How to make the call again: (function, args and kwargs with each tensor replaced by
-    its position among the call's tensors, line, layer, each tensor's producer: an earlier
-    call's index, or below 0 a value kept from outside, whether grad mode was on, whether
-    it draws from torch's generator: its state is kept before its values from outside, how
-    many tensors it returned: set once it ran)."""
-    slots = {id(tensor): position for position, tensor in enumerate(tensors)}
-    def slot(arg):
-        if isinstance(arg, torch.Tensor):
-            return Slot(slots[id(arg)])
-        return type(arg)(Slot(slots[id(item)]) for item in arg) if _tensor_list(arg) else arg
-    return (func, tuple(map(slot, args)), {name: slot(arg) for name, arg in kwargs.items()},
-            source, scope, codes, _grad_enabled(), random, 1)
-
-
-def _tensor_list(arg) -> bool:
-    """Whether `arg` is a list or tuple of tensors."""
-    return type(arg) in (list, tuple) and bool(arg) and all(
-        isinstance(item, torch.Tensor) for item in arg)
 
 
 def _recorded(op, func, args, kwargs, state, source, caller, segment):
