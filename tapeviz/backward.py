@@ -329,7 +329,11 @@ class Backward:
                 # (map, not a comprehension: no Python frame per step)
                 needed = None if reachable.issuperset(keys) else tuple(map(is_reachable, keys))
                 input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
-            broadcasting = op.broadcasting
+            # a numpy scalar out of an elementwise op had inputs of shape () alone: no gradient
+            # to unbroadcast, and no input's type read (a lazy output, lazy.py, is not read)
+            out = node.output
+            broadcasting = op.broadcasting and (type(out) is not Tensor
+                                                or type(out._value) is _NDARRAY)
             i = 0
             for grad in input_grads:
                 key = keys[i]
