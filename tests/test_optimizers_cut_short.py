@@ -142,19 +142,20 @@ def test_the_decision_follows_breakpoints_set_since_and_the_apply_line():
 
 
 def test_a_runner_stopped_inside_an_update_leaves_no_variable_half_updated():
+    """The stop lets the apply finish (test_runner_mid_update.py): every variable took it."""
     a, b = tf.Variable([1.0], name="stopped_a"), tf.Variable([2.0], name="stopped_b")
     optimizer = tf.keras.optimizers.Adam(0.1)
     applied = []   # each apply's values before it
 
-    def train():
-        for _ in range(50):
+    def train(a, b, optimizer, steps=50):
+        for _ in range(steps):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_sum(a * a + b * b)
             grads = tape.gradient(loss, [a, b])
             applied.append(_values(optimizer, [a, b]))
             optimizer.apply_gradients(zip(grads, [a, b]))
 
-    runner = Runner(train)
+    runner = Runner(train, a, b, optimizer)
     runner.pause()
     runner.start()
     assert runner.wait_paused(10.0)
@@ -164,4 +165,9 @@ def test_a_runner_stopped_inside_an_update_leaves_no_variable_half_updated():
     runner.stop()
     assert runner.join(60.0)
     assert runner.state == "stopped"
-    assert _values(optimizer, [a, b]) == applied[-1]
+    steps = len(applied)
+    reference = tf.keras.optimizers.Adam(0.1)
+    expected = [tf.Variable([1.0]), tf.Variable([2.0])]
+    train(*expected, reference, steps)
+    assert int(optimizer.iterations) == steps
+    assert _values(optimizer, [a, b]) == _values(reference, expected)
