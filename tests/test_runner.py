@@ -162,6 +162,26 @@ def test_step_op_advances_exactly_one_op_of_the_runner_thread(runners, runner_ev
     assert phases == {"forward", "backward"}
 
 
+@pytest.mark.parametrize("step, kind", [("step_op", events.OpExecuted),
+                                        ("step_vjp", events.VJPApplied)])
+def test_two_steps_asked_at_once_run_two(runners, runner_events, step, kind):
+    """Step pressed twice before the first step lands (a double click) runs two, as a
+    debugger's Step does, not one."""
+    runner = paused_long_runner(runners)
+
+    def heard():
+        return sum(1 for tid, event in list(runner_events)
+                   if tid == runner.thread_ident and type(event) is kind)
+
+    getattr(runner, step)()
+    assert runner.wait_paused(T)
+    before = heard()
+    getattr(runner, step)()
+    getattr(runner, step)()
+    assert runner.wait_paused(T)
+    assert heard() == before + 2
+
+
 def test_step_vjp_pauses_just_after_a_backward_step(runners, runner_events):
     runner = paused_long_runner(runners)
     for _ in range(3):

@@ -74,6 +74,7 @@ class Runner(RunnerGate):
         self._cond = threading.Condition()
         self._state = "idle"
         self._request: str | None = None   # None: run on; "op" / "vjp": pause at the next one
+        self._passes = 0                   # ... after passing as many more (steps asked at once)
         self._stop = False                 # stop() asked; cleared once RunnerStopped is raised
         self._thread: threading.Thread | None = None
         self._ident: int | None = None
@@ -83,7 +84,7 @@ class Runner(RunnerGate):
         self._hearing = False              # whether the gate hears ops now
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
         self._last_sources: tuple = ()     # ... and sources: the variables it trains now
-        self._sources_before = None        # (its sources, their values as it ran): _mid_update
+        self._sources_before = None        # (its sources, their values' ids then): _mid_update
         self._judged = None                # (gradient call, its refusal or None): refusal()
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
@@ -140,7 +141,7 @@ class Runner(RunnerGate):
             raise bad_argument("Runner.pause", "at", "'op' or 'vjp'", at, InvalidArgumentError)
         with self._cond:
             if self._state in ("idle", "running"):
-                self._request = at
+                self._request, self._passes = at, 0
                 self._hear_ops()
 
     def step_op(self) -> None:
@@ -169,6 +170,10 @@ class Runner(RunnerGate):
     def _advance(self, request: str | None) -> None:
         with self._cond:
             if self._state in ("idle", "running", "paused"):
+                # a step asked again before the last one landed (Step clicked twice): one more
+                again = request is not None and request == self._request \
+                    and self._state != "paused"
+                self._passes = self._passes + 1 if again else 0
                 self._request = request
                 self._release()
                 self._hear_ops()
