@@ -48,7 +48,9 @@ This file --threads 1 --rounds 9 with the fold alone (load 10): held 1.09x (roun
 tree alternated, held (--summary, 7 rounds): at load 14-15 1.14x, 1.18x -> 1.10x, 1.15x (the
 fold alone); at load 18-19 1.07x, 0.99x -> 0.94x, 1.01x (both), PyTorch's own step moving
 7.0-8.4 ms between runs. cnn_phases --held at load 18: both trees' gaps +0.39 and +0.78 ms,
-the load's noise, not a figure.
+the load's noise, not a figure. At the end (05e983b), this file --threads 1 --rounds 9,
+three runs alternated at load 16-21: held 1.00x (0.96-1.05x), 994651b's 1.04x (0.99-1.17x),
+then 1.11x (1.07-1.16x; PyTorch 7.77, 7.75, 6.78 ms): no figure of a calm machine this round.
 Measured and not kept:
 - reduce_sum's ones-matmul as 2-D, not 3-D (the same bits): 18.1 against 18.7 us hot on the
   second conv's 32x24x24x16, 22.4 against 23.2 on the first's 32x26x26x16: nothing; its
