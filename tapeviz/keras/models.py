@@ -24,7 +24,7 @@ from .training import Trainer
 from .uncovered import add_removed, add_uncovered
 from .weights_file import read_weights, write_weights
 
-__all__ = ["Model", "Sequential", "clone_model"]
+__all__ = ["Model", "Sequential", "clone_model", "load_model", "save_model"]
 
 
 class Model(Trainer, Layer):
@@ -136,12 +136,10 @@ class Model(Trainer, Layer):
         write_weights(filepath, self)
 
     def save(self, filepath, overwrite=True, **kwargs):
-        """Keras's whole-model file (its architecture as config with the weights) is not
-        covered: refused, saying what saves the same training state."""
-        from ..coverage import OUT_OF_SCOPE
-        raise NotImplementedError(f"{type(self).__name__}.save: a whole-model file (.keras, "
-                                  f"SavedModel) is TensorFlow's, and tapeviz does not cover it; "
-                                  f"{OUT_OF_SCOPE['tf.saved_model']}")
+        """The whole model in Keras 3's `.keras` file: its config, weights, compile config
+        and optimizer state (saving.py), which `tf.keras.models.load_model` reads."""
+        from .saving import save_model
+        save_model(self, filepath, overwrite)
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
         """Load weights saved by `save_weights`, tapeviz's or Keras 3's."""
@@ -334,6 +332,9 @@ def clone_model(model: Sequential) -> Sequential:
     if model.built and model._input_shape is not None:
         clone.build(model._input_shape)
     return clone
+
+
+from .saving import load_model, save_model  # noqa: E402  (whole-model .keras files)
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

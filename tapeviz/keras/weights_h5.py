@@ -6,8 +6,9 @@ of its layers' at "layers/<class in snake case>/vars", a second layer of one cla
 "layers/dense_1/vars" and so on (numbered by class within the list, not by the layer's
 name), a layer's own sublayers under its path by the attribute holding them. A layer's
 own variables are its trainable ones, then the others, each in the order made. Keras's
-optimizer group ("optimizer/vars": its step count, learning rate and slots) is neither
-written nor read: tapeviz's optimizers keep their state apart from the model's file.
+optimizer group ("optimizer/vars": its step count, learning rate, then each trainable
+variable's slots) is written and read for a whole-model `.keras` file (saving.py), not by
+`save_weights`, as in Keras 3.
 """
 from __future__ import annotations
 
@@ -16,17 +17,55 @@ import re
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ..variable import Variable
 
 
-def write_h5(path: str, model) -> None:
-    """Write `model`'s variables to `path` in Keras 3's layout."""
+def write_h5(path, model, optimizer=None) -> None:
+    """Write `model`'s variables to `path` (a name or a binary file) in Keras 3's layout,
+    and `optimizer`'s under "optimizer/vars" when given."""
     import h5py   # (0.2-0.5 s to import, measured here: only when a file is written or read)
     with h5py.File(path, "w") as file:
-        for group_path, owner, variables in _owners(model):
+        owners = _owners(model)
+        if optimizer is not None:
+            owners.append(("optimizer/vars", optimizer,
+                           _optimizer_variables(optimizer, model.trainable_variables)))
+        for group_path, owner, variables in owners:
             group = file.require_group(group_path)
             group.attrs["name"] = owner.name
             for i, variable in enumerate(variables):
                 group.create_dataset(str(i), data=variable.numpy())
+
+
+def _optimizer_variables(optimizer, trainable_variables) -> list:
+    """Keras 3's order: the step count, the learning rate (a schedule has none), then each
+    trainable variable's slots (Adam's m and v: Keras's momentum and velocity); slots only
+    once the optimizer has been built or has updated."""
+    found = [optimizer._iterations]
+    if isinstance(optimizer._learning_rate, Variable):
+        found.append(optimizer._learning_rate)
+    if optimizer._slots:
+        found += [optimizer.add_slot(variable, name) for variable in trainable_variables
+                  for name in optimizer.get_slot_names()]
+    return found
+
+
+def read_optimizer_h5(path, optimizer, trainable_variables) -> None:
+    """Put back `optimizer`'s step count, learning rate and slots from `path`'s
+    "optimizer/vars" (none there: it stays new, as Keras 3 leaves it)."""
+    import h5py
+    with h5py.File(path, "r") as file:
+        group = file.get("optimizer/vars")
+        if group is None or not len(group):
+            return
+        if len(group) > 2:
+            optimizer.build(trainable_variables)
+        variables = _optimizer_variables(optimizer, trainable_variables)
+        if len(group) != len(variables):
+            raise InvalidArgumentError(
+                "load_model", f"the file's optimizer holds {len(group)} variables; "
+                              f"{type(optimizer).__name__} for this model has {len(variables)}")
+        for i, variable in enumerate(variables):
+            variable.assign(np.asarray(group[str(i)]).astype(variable.dtype.as_numpy_dtype))
 
 
 def read_h5(path: str, model) -> list:

@@ -1,0 +1,105 @@
+"""Whole-model `.keras` files: `model.save` after `fit`, `tf.keras.models.load_model`, the
+same predictions bit for bit and training carried on with the optimizer's state, for a
+Sequential and a functional model; files Keras 3 wrote (tests/tf_fidelity/data, recorded
+by record_saving.py) load with Keras's predictions and continue as Keras continued them;
+Keras loaded tapeviz's files and predicted the same. Bad names and models are refused
+naming the call, what was expected, what came and the test's line."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from raising import assert_names_this_line, raised
+from tf_fidelity.saving_models import MODELS, X, trained
+
+DATA = pathlib.Path(__file__).resolve().parent / "tf_fidelity" / "data"
+RECORDED = json.loads((DATA / "saving.json").read_text())
+
+
+def _continued(model, y):
+    model.fit(X, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_saved_model_loads_predicting_and_training_on_as_the_original(name, tmp_path):
+    tf.keras.backend.clear_session()
+    build, y = MODELS[name]
+    model = trained(tf, build, y)
+    model.save(tmp_path / "model.keras")
+    loaded = tf.keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded) is type(model)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy())
+    assert type(loaded.optimizer) is type(model.optimizer)
+    for ours, theirs in zip(_continued(loaded, y), _continued(model, y)):
+        assert np.array_equal(ours, theirs)   # the optimizer's slots carried: bit for bit
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_file_keras_wrote_loads_with_its_predictions_and_optimizer_state(name):
+    tf.keras.backend.clear_session()
+    keras = RECORDED["models"][name]["keras"]
+    loaded = tf.keras.models.load_model(DATA / f"keras_{name}.keras")
+    for ours, theirs in zip(loaded.get_weights(), keras["weights"], strict=True):
+        np.testing.assert_array_equal(ours, np.array(theirs, np.float32))
+    np.testing.assert_allclose(loaded.predict(X, verbose=0),   # tanh's last bit: libm's
+                               np.array(keras["predicted"], np.float32), rtol=1e-6, atol=1e-7)
+    continued = _continued(loaded, MODELS[name][1])
+    assert int(loaded.optimizer.iterations.numpy()) == keras["iterations"]
+    for ours, theirs in zip(continued, keras["continued"]):
+        np.testing.assert_allclose(ours, np.array(theirs, np.float32), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_keras_loaded_the_file_tapeviz_wrote_and_predicted_as_tapeviz(name):
+    tf.keras.backend.clear_session()
+    ours = tf.keras.models.load_model(DATA / f"tapeviz_{name}.keras")
+    keras = RECORDED["models"][name]["tapeviz"]
+    for mine, theirs in zip(ours.get_weights(), keras["weights"], strict=True):
+        np.testing.assert_array_equal(mine, np.array(theirs, np.float32))
+    np.testing.assert_allclose(ours.predict(X, verbose=0),
+                               np.array(keras["predicted"], np.float32), rtol=1e-6, atol=1e-7)
+    assert int(ours.optimizer.iterations.numpy()) == keras["iterations"] - 2
+
+
+def test_a_name_without_keras_suffix_is_refused_and_nothing_is_written(tmp_path):
+    tf.keras.backend.clear_session()
+    model = trained(tf, *MODELS["sequential"])
+    err, line = raised(ValueError, lambda: model.save(tmp_path / "model.h5"))
+    assert "save" in str(err) and "`.keras`" in str(err) and "model.h5" in str(err)
+    assert_names_this_line(err, line)
+    assert list(tmp_path.iterdir()) == []
+    model.save(tmp_path / "model.keras")   # the model is unharmed
+    assert tf.keras.models.load_model(tmp_path / "model.keras").count_params() == \
+        model.count_params()
+
+
+def test_load_model_of_a_weights_file_is_refused_saying_what_reads_it():
+    err, line = raised(ValueError, lambda: tf.keras.models.load_model(
+        DATA / "keras_dense.weights.h5"))
+    assert "load_model" in str(err) and "keras_dense.weights.h5" in str(err)
+    assert "load_weights" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_a_subclassed_model_is_refused_pointing_to_save_weights(tmp_path):
+    class Tiny(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.dense(x)
+
+    model = Tiny()
+    model(X)
+    err, line = raised(ValueError, lambda: model.save(tmp_path / "tiny.keras"))
+    assert "Tiny" in str(err) and "save_weights" in str(err)
+    assert_names_this_line(err, line)
+    assert list(tmp_path.iterdir()) == []
