@@ -17,8 +17,10 @@ from .tf_names import TF_NAMES
 _TEXT = ("tapeviz's tensors hold numbers, not strings: read and split the text in Python "
          "(open(path).read(), str.split, a dict from each word or character to its id) and "
          "give tapeviz the ids")
-_SAVED = ("a tapeviz model is its Python code, with no saved graph: save the weights "
-          "(model.save_weights(path)), build the model again in code, then load_weights(path)")
+_SAVED = ("a tapeviz model is its Python code, with no saved graph: save a Sequential or "
+          "functional model whole in Keras's format (model.save('model.keras'), read back by "
+          "tf.keras.models.load_model), or save the weights (model.save_weights(path)), build "
+          "the model again in code, then load_weights(path)")
 # names out of reach of an eager numpy engine, with what to write instead (longest prefix wins)
 OUT_OF_SCOPE = {
     "tf.summary": "TensorBoard's event files need TensorFlow's writer, and tapeviz writes none: "
@@ -30,8 +32,7 @@ OUT_OF_SCOPE = {
     "tf.strings": _TEXT, "tf.data.TextLineDataset": _TEXT, "tf.keras.preprocessing.text": _TEXT,
     "tf.keras.preprocessing.text_dataset_from_directory": _TEXT,
     "tf.keras.layers.TextVectorization": _TEXT, "tf.keras.layers.StringLookup": _TEXT,
-    "tf.saved_model": _SAVED, "tf.keras.models.load_model": _SAVED,
-    "tf.keras.models.save_model": _SAVED,
+    "tf.saved_model": _SAVED,
 }
 
 

@@ -35,7 +35,8 @@ def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
     ("", "summary", r"keep the values in a list .* tapeviz's dashboard"),
     ("", "strings", r"not strings: read and split the text in Python"),
     ("data", "TextLineDataset", r"give tapeviz the ids"),
-    ("keras.models", "load_model", r"save the weights \(model.save_weights\(path\)\)"),
+    ("", "saved_model", r"model.save\('model.keras'\).* save the weights "
+                        r"\(model.save_weights\(path\)\)"),
     ("keras.callbacks", "TensorBoard", r"fit's History")])
 def test_a_name_out_of_an_eager_numpy_engines_reach_says_what_to_write_instead(space, name,
                                                                                instead):

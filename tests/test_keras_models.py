@@ -415,13 +415,6 @@ def test_guide_cnn_at_the_benchmark_size_matches_torch_and_stays_float32():
         np.testing.assert_allclose(grad.numpy(), param.grad.numpy(), rtol=0, atol=1e-4 * scale)
 
 
-def test_model_save_says_it_is_not_covered_and_what_saves_the_weights():
-    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
-    with pytest.raises(NotImplementedError, match=r"Sequential.save: a whole-model file .* "
-                                                  r"save the weights \(model.save_weights"):
-        model.save("model.keras")
-
-
 def test_a_tensorflow_model_method_tapeviz_lacks_is_said_to_be_not_covered():
     model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
     assert not hasattr(model, "export") and not hasattr(model, "loss")   # loss: before compile
