@@ -1233,6 +1233,25 @@ the rest unchanged): plain 6.252 -> 6.252 M, the Recorder 8.392 -> 8.403 M (1.34
 break_on(op) 6.430 -> 6.413 M, file:line 6.531 -> 6.515 M, nan=True 6.823 -> 6.804 M, a
 condition 7.026 -> 7.000 M: the breakpoint rows, whose path did not change, moved by
 -0.02 M, so the Recorder's +0.011 M is within what the heap layout moves.
+
+Kept steps where they were never kept (7b857a2, 5aaa85b, b86f92a): steps alternating between
+two programs (a program is found at the call where they part, or learned from there),
+the step after an evaluation under no_grad (the evaluation recorded fully beside it), a
+GAN's two optimizers in one step (the record in two parts around the first one's updates),
+`clip_grad_value_` as one op (was 8 in-place `_foreach_clamp` heads: never kept).
+Predicted: each such loop's Recorder from its full-recording cost to about the kept CNN's
+(~1.3-1.4x by instructions at 8x8), the evaluation loop less (its evaluations stay recorded
+fully). Instruction counts were not made: at load 18 (eight sessions) one callgrind run of
+3 steps had not finished after 21 minutes. CPU instead, one process, rounds alternating
+plain / the Recorder recording every step fully (kept_steps.ON off: what 994651b did on
+these loops) / keeping steps (this tree), 8x8 digits, one torch thread, 60 steps a round
+(the first step or two of each Recorder recorded fully and learned), 5 rounds, medians, load
+18-19 (the debugger's Python weighs more at this load: the CNN's own kept row reads 2.05x
+here against ~1.3x at load 1): the CNN (reference, kept before too) full 2.68x, kept 2.05x;
+a loss alternating every other step 2.67x -> 2.21x; an evaluation of a held-out batch every
+other step 2.74x -> 2.59x (half its steps carry an evaluation's forward recorded fully);
+a GAN (Linear 4-64-2 generator, 2-64-1 critic, batch 64) 4.68x -> 3.28x; at 20 steps a round
+(7 rounds, load 18) clip_grad_value_ 2.72x -> 2.38x.
 """
 from __future__ import annotations
 
