@@ -4,8 +4,9 @@ A tape is on this thread's list of recording tapes while its `with` block runs (
 not paused). Dispatch offers it every op run meanwhile (`record`), and it keeps those with
 an input it tracks: tensors it watches, trainable variables it sees read (`watch_read`),
 and the outputs it recorded, all tracked by `id()`, which is safe because the tape keeps
-every one of them alive. The backward engine reads it through `nodes`, `tracks`,
-`watched_tensors`, `pause` and `resume`; a debugger rebuilds one with `from_nodes`.
+every one of them alive. The backward engine reads its `_nodes` and `_ids` (what `nodes`
+and `tracks` give, without their calls), `watched_tensors`, `pause` and `resume`; a
+debugger rebuilds one with `from_nodes`.
 What the tape differentiates and frees is inherited: `gradient` and `backward`
 (tape_gradient.py), `jacobian` (tape_jacobian.py), and the notes `why_none` reads of
 values that left tapeviz while it recorded (tape_exits.py).

@@ -21,6 +21,15 @@ def test_constant_infers_tf_dtype(value, dtype):
     assert tf.convert_to_tensor(value).dtype == dtype
 
 
+def test_a_tensor_is_made_by_constant_not_by_its_class():
+    """As in TF 2, whose tf.Tensor(1.0) is a TypeError (its class takes an op, not a
+    value): the engine makes tensors by a bare `Tensor()`, no __init__ run (tensor.py)."""
+    with pytest.raises(TypeError):
+        tf.Tensor(1.0)
+    made = tf.constant(1.0)
+    assert type(made) is tf.Tensor and made.dtype == tf.float32 and made.numpy() == 1.0
+
+
 def test_nested_lists_keep_their_shape_and_values():
     t = tf.constant([[[1, 2]], [[3, 4]], [[5, 6]]])
     assert t.shape == (3, 1, 2)
