@@ -116,3 +116,29 @@ def test_an_lstm_whose_code_leaves_the_tape_is_said_never_to_train_with_both_lin
     assert "lstm" in finding.message and "left the graph and came back" in finding.message
     paused_at, hit = paused_by(lambda: lstm_regressor(steps=1), op="tanh")
     assert hit.node.scope.startswith("lstm")
+
+
+def attention_by_hand(lengths):
+    """Self-attention weights over the keys each row keeps, padding masked by -inf."""
+    queries = tf.Variable(np.random.default_rng(0).normal(size=(2, 4, 8)).astype(np.float32))
+    keep = np.arange(4)[None, None, :] < np.array(lengths)[:, None, None]
+    with tf.GradientTape() as tape:
+        scores = tf.matmul(queries, queries, transpose_b=True)
+        scores = tf.where(keep, scores, -np.inf)   # MASKED
+        loss = tf.reduce_sum(tf.matmul(tf.nn.softmax(scores), queries))   # WEIGHTS
+    return tape, loss
+
+
+def test_a_sequence_of_no_kept_key_is_found_at_the_softmax_not_said_bad_data():
+    """Before: 'where was given -inf from outside the tape ... so it is in the data ...; fix:
+    check the data before training ... np.nan_to_num': the user's own -np.inf, a mask that
+    hid every key of the second sequence (length 0)."""
+    tape, _ = attention_by_hand([4, 2])
+    assert find_nan_origin(tape) is None
+    tape, _ = attention_by_hand([4, 0])
+    origin = find_nan_origin(tape)
+    assert (origin.op, origin.source.lineno) == ("softmax", line_of(__file__, "# WEIGHTS"))
+    assert "input 0 is the mask where filled with -inf at " in origin.reason
+    assert f"test_hunt_tf_sequences.py:{line_of(__file__, '# MASKED')}: " in origin.reason
+    assert "masks every entry of 4 of its 8 rows" in origin.reason
+    assert "nan_to_num" not in str(origin)

@@ -1,7 +1,8 @@
 """NaN made by a softmax (or an attention op) over rows that a mask set wholly to -inf.
 
 An attention mask's -inf is written on purpose (`masked_fill(mask, -inf)`, torch's
-key_padding_mask made a float mask): it is no origin of NaN. The op that read a row of it
+key_padding_mask made a float mask, `tf.where(keep, scores, -np.inf)`): it is no origin of
+NaN, nor bad data. The op that read a row of it
 with no entry left unmasked is: softmax over entries all -inf is 0 / 0. Said with the rows,
 the mask's line and the usual cause, a mask whose True marks the tokens to keep."""
 from __future__ import annotations
@@ -19,9 +20,22 @@ FIX = ("leave at least one entry of every row unmasked: a mask marks what to ign
 
 
 def masked_on_purpose(node) -> bool:
-    """Whether `node` wrote ±inf because it was asked to: a fill whose value is infinite."""
+    """Whether `node` wrote ±inf because it was asked to: a fill whose value is infinite, or
+    an op given a lone ±inf (`tf.where(keep, scores, -np.inf)`)."""
+    return _fill_value(node) is not None
+
+
+def _fill_value(node) -> float | None:
     value = (getattr(node, "params", None) or {}).get("value")
-    return isinstance(value, (float, int)) and math.isinf(value)
+    if isinstance(value, (float, int)) and math.isinf(value):
+        return value
+    for given in node.inputs:   # (a variable's value grown to inf is no mask)
+        if getattr(given, "variable", None) is not None:
+            continue
+        value = _array(given)
+        if value.ndim == 0 and value.dtype.kind == "f" and np.isinf(value):
+            return float(value)
+    return None
 
 
 def reader_of_whole_rows(nodes, mask_index: int) -> tuple | None:
@@ -60,5 +74,5 @@ def entered(masked: int, rows: int) -> str:
 def reason(mask, position: int, masked: int, rows: int, where: str) -> str:
     """Why the reader made NaN, in words."""
     return (f"input {position} is the mask {mask.op.name} filled with "
-            f"{mask.params['value']} {where}, and it masks every entry of {masked} of its "
+            f"{_fill_value(mask)} {where}, and it masks every entry of {masked} of its "
             f"{rows} rows: a softmax over entries all -inf is 0 / 0 = NaN")

@@ -194,6 +194,8 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
                    if index not in absorbed and _born(node)), None)
     if origin is not None and not origin.nan_count and masked_on_purpose(origin.node):
         origin = _through_whole_masked_rows(nodes, origin) or origin
+    elif origin is None and entry is not None and masked_on_purpose(entry.node):
+        entry = _through_whole_masked_rows(nodes, entry) or entry   # -np.inf written
     if origin is None and entry is None and target is None and hasattr(source, "backward"):
         unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s
     if origin is None and entry is None and target is not None:
