@@ -141,4 +141,4 @@ def test_a_sequence_of_no_kept_key_is_found_at_the_softmax_not_said_bad_data():
     assert "input 0 is the mask where filled with -inf at " in origin.reason
     assert f"test_hunt_tf_sequences.py:{line_of(__file__, '# MASKED')}: " in origin.reason
     assert "masks every entry of 4 of its 8 rows" in origin.reason
-    assert "nan_to_num" not in str(origin)
+    assert "nan_to_num" not in str(origin) and "`keep` must be True on the keys" in origin.fix

@@ -13,10 +13,15 @@ import numpy as np
 
 from .summary import _array
 
-FIX = ("leave at least one entry of every row unmasked: a mask marks what to ignore "
-       "(torch's key_padding_mask and attn_mask are True at the padding, so `arange(T) < "
-       "lengths`, True on the real tokens, masks them instead: use >=), and a row that may "
-       "see nothing needs its output set to 0 rather than a softmax")
+_UNMASKED = "leave at least one entry of every row unmasked: "
+_NOTHING = ", and a row that may see nothing needs its output set to 0 rather than a softmax"
+FIX = {   # in each engine's words
+    "torch": (_UNMASKED + "a mask marks what to ignore (torch's key_padding_mask and "
+              "attn_mask are True at the padding, so `arange(T) < lengths`, True on the real "
+              "tokens, masks them instead: use >=)" + _NOTHING),
+    "tf": (_UNMASKED + "tf.where(keep, scores, -np.inf) keeps the scores where `keep` is "
+           "True, so `keep` must be True on the keys to attend to (a padding mask, True at "
+           "the padding, hides the real tokens instead)" + _NOTHING)}
 
 
 def masked_on_purpose(node) -> bool:

@@ -77,7 +77,7 @@ class NaNEntry(NaNOrigin):
         masked = masked_rows.whole_rows(values) if infs and not nans and \
             np.isnan(_array(node.output)).any() else None
         if masked is not None:   # an attention mask's -inf, wrong way round: not the data
-            self.came_from, self.fix = masked_rows.entered(*masked), masked_rows.FIX
+            self.came_from, self.fix = masked_rows.entered(*masked), masked_rows.FIX[engine]
         self.reason = self.detail()
 
     def detail(self) -> str:

@@ -217,7 +217,7 @@ def _through_whole_masked_rows(nodes, mask: NaNOrigin) -> NaNOrigin | None:
     line = "at the same line" if mask.source == node.source else f"at {_where(mask.source)}"
     return NaNOrigin(node, "forward", index, *_counts(node.output), _input_lines(node.inputs),
                      node.source, masked_rows_reason(mask.node, position, masked, rows, line),
-                     MASKED_ROWS_FIX, held=node.output)
+                     MASKED_ROWS_FIX[engine_of(node.op)], held=node.output)
 
 
 def _backward_origin(tape, target, sources, output_gradients):
