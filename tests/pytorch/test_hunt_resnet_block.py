@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import tapeviz.torch as tvt
-from tapeviz.debugger import diagnose
+from tapeviz.debugger import Recorder, diagnose
 from hunt_tools import paused_then_stopped, recorded_steps
 from programs import line_of
 from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, runs_past,
@@ -115,3 +115,22 @@ def test_a_residual_added_in_place_is_said_with_the_add_the_conv_and_their_lines
     assert f"written in place by add_ (at {here}:{line_of(__file__, '# IN PLACE')}" in note
     assert f"after conv2d (at {here}:{line_of(__file__, '# FIRST CONV')}" in note
     assert "x = x + out, not x += out" in note
+
+
+def test_the_in_place_residual_of_a_later_step_a_recorder_keeps_is_said_as_well():
+    """Steps after the first follow the Recorder's learned program, keeping no node: the
+    step that writes in place leaves it there, and its note names the same lines."""
+    torch.manual_seed(0)
+    model = ResNet()
+    optimizer = torch.optim.SGD(model.parameters(), 0.05)
+    images, labels = torch.randn(8, 3, 8, 8), torch.randint(0, 10, (8,))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
+        with Recorder():
+            for step in range(6):
+                model.in_place = step == 4
+                optimizer.zero_grad()
+                F.cross_entropy(model(images), labels).backward()
+                optimizer.step()
+    [note] = info.value.__notes__
+    assert f"written in place by add_ (at tests/pytorch/test_hunt_resnet_block.py:" \
+           f"{line_of(__file__, '# IN PLACE')}" in note
