@@ -12,6 +12,7 @@ import pytest
 
 from .harness import notebook_page
 from .test_newcomer_notebooks import CUT_OFF_PX
+from .test_walk_02 import CUT_AT_TOP
 from .test_widgets import WIDGET, check_clean, inspector_title, wait_until, widget_error
 
 CELLS = ["""
@@ -115,6 +116,9 @@ def test_the_inspector_leaves_the_graph_room_for_every_box(theme, width, height,
         wait_until(page, lambda: "sparse_softmax" in inspector_title(widget), "the loss stepped")
         page.settle()
         page.screenshot(widget, f"{name}-stepped")
+        # no box cut in two by the pane's top edge (at 1024 the view, centred on the stepped
+        # loss cut at the pane's left, moved the graph down and cut the variables' row by 11 px)
+        assert widget.locator(".tv-graph").evaluate(CUT_AT_TOP) == []
         assert widget.locator(".tv-side").evaluate(BUTTONS_OUT) == []
         assert widget_error(widget) == ""
         check_clean(page, browser)

@@ -201,7 +201,8 @@ export function panZoom(container, onClick) {
     // centred on it, as fit centres it: it showed the graph's left cut off and empty room
     // beyond its right)
     const b = panned({ ...box, w: pane.w / viewScale, h: pane.h / viewScale }, 0, 0);
-    apply(b.w >= home.w ? { ...b, x: home.x - (b.w - home.w) / 2 } : b);
+    const kept = b.w >= home.w ? { ...b, x: home.x - (b.w - home.w) / 2 } : b;
+    apply({ ...kept, y: wholeAtTop(kept, kept.y) });
     const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
     if (node) bringIntoView(node, centred);
   }
@@ -281,18 +282,26 @@ export function panZoom(container, onClick) {
     // the foot stays centred, on screen where the pane runs below the window
     const b = panned(box, ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width, 0);
     const y = box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height;
-    apply({ ...b, y: home.h > box.h ? wholeAtTop(b, Math.max(home.y, y)) : y });
+    // (a graph the pane's height holds stays whole in it: centring the loss notebook 03
+    // stepped to at 1024 px, cut at the pane's left, moved the graph 14 units down)
+    apply({ ...b, y: home.h > box.h ? wholeAtTop(b, Math.max(home.y, y))
+      : Math.min(home.y, Math.max(home.y + home.h - box.h, y)) });
   }
   // the view's top `y` (SVG units) raised to show whole a box of view `b` it would cut in two,
   // its ring's margin above it: notebook 02's recorder, its pass's node centred, cut the top
-  // row ('const 0.01', 'gradient') by 13 px
+  // row ('const 0.01', 'gradient') by 13 px, and so did the pane resized after it. Boxes are
+  // read in SVG units through the drawing's own transform (a resized pane's view not yet
+  // fitted to it)
   function wholeAtTop(b, y) {
-    const r = container.getBoundingClientRect(), k = box.h / r.height;
-    const cut = [...svg.querySelectorAll("g.node")].map((q) => q.getBoundingClientRect())
-      .map((q) => ({ top: box.y + (q.top - r.top) * k, bottom: box.y + (q.bottom - r.top) * k,
-        left: box.x + (q.left - r.left) * k, right: box.x + (q.right - r.left) * k }))
-      .filter((q) => q.top < y && q.bottom > y && q.right > b.x && q.left < b.x + b.w);
-    return cut.length ? Math.max(home.y, Math.min(...cut.map((q) => q.top)) - RING * k) : y;
+    const m = svg.getScreenCTM();
+    if (!m || home.h <= b.h) return y;
+    const inverse = m.inverse(), point = svg.createSVGPoint();
+    const units = (x, yy) => { point.x = x; point.y = yy; return point.matrixTransform(inverse); };
+    const cut = [...svg.querySelectorAll("g.node")].map((q) => {
+      const r = q.getBoundingClientRect(), lo = units(r.left, r.top), hi = units(r.right, r.bottom);
+      return { top: lo.y, bottom: hi.y, left: lo.x, right: hi.x };
+    }).filter((q) => q.top < y && q.bottom > y && q.right > b.x && q.left < b.x + b.w);
+    return cut.length ? Math.max(home.y, Math.min(...cut.map((q) => q.top)) - RING / m.a) : y;
   }
   // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
   // into the pane, then the page scrolls it on screen where the pane reaches below the window.
