@@ -20,7 +20,7 @@ from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill
                        linspace, newaxis, ones, ones_like, range, zeros, zeros_like)
 from .dispatch import Node, name_scope
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
-                     int16, int32, int64, uint8)
+                     int16, int32, int64, string, uint8)
 from .module import Module
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubscribe

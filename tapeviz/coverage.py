@@ -14,7 +14,8 @@ from .pytorch_habits import namespace_habit
 from .tf_names import TF_NAMES
 
 
-_TEXT = ("tapeviz's tensors hold numbers, not strings: read and split the text in Python "
+_TEXT = ("tapeviz's tensors hold numbers (strings only as CsvDataset reads them, moved "
+         "through a pipeline), not text to compute on: read and split the text in Python "
          "(open(path).read(), str.split, a dict from each word or character to its id) and "
          "give tapeviz the ids")
 _SAVED = ("a tapeviz model is its Python code, with no saved graph: save a Sequential or "

@@ -80,6 +80,10 @@ _BY_NUMPY = {d._np: d for d in (float16, float32, float64, int8, int16, int32, i
 _BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
 _BY_NAME.update(half=float16, double=float64, float=float32)   # TF's "float" is float32
 ALL = tuple(_BY_NUMPY.values())
+# TF's string: bytes in a numpy object array, as TF's .numpy() gives them; no op computes on
+# them, only tf.data moves them (CsvDataset's text columns, batched, mapped through)
+string = DType("string", np.object_)
+_BY_NUMPY[string._np] = _BY_NAME["string"] = string
 
 
 def as_dtype(value) -> DType:
@@ -119,7 +123,7 @@ def shown_name(np_dtype: np.dtype, say_copy: bool = False) -> str:
     copy ('bfloat16'; `say_copy`: 'bfloat16 (copied as float32)')."""
     engine = np_dtype.metadata and np_dtype.metadata.get(_WIDENED)
     if not engine:
-        return np_dtype.name
+        return string.name if np_dtype == string._np else np_dtype.name
     return f"{engine} (copied as {np_dtype.name})" if say_copy else engine
 
 
@@ -132,7 +136,7 @@ def from_numpy(np_dtype: np.dtype) -> DType:
 
 
 __all__ = ["DType", "as_dtype", "bool", "double", "float16", "float32", "float64", "half",
-           "int16", "int32", "int64", "int8", "uint8"]
+           "int16", "int32", "int64", "int8", "string", "uint8"]
 
 
 from .namespace_dir import listing as _listing

@@ -1,8 +1,9 @@
 """`tf.data.experimental.CsvDataset`: one element a CSV record, a tuple of scalar tensors,
 one a column (or each of `select_cols`), typed by `record_defaults`: a dtype makes its
-column required, a value is the default of an empty field (numbers only: tapeviz has no
-string tensors). Plain or GZIP files, read afresh each iteration; a field that is missing
-or not a number of its type is refused as TF refuses it, naming the field and the record."""
+column required, a value is the default of an empty field; a `tf.string` or text default
+makes a string column, each field a tf.string scalar (its bytes from `.numpy()`). Plain or
+GZIP files, read afresh each iteration; a field that is missing or not a number of its type
+is refused as TF refuses it, naming the field and the record."""
 from __future__ import annotations
 
 import csv
@@ -19,17 +20,14 @@ from ..tensor import wrap
 from . import dataset as _d
 from . import structure as _s
 
-_PARSERS = {"float32": float, "float64": float, "int32": int, "int64": int}
+_PARSERS = {"float32": float, "float64": float, "int32": int, "int64": int,
+            "string": str.encode}   # a text field as it stands (numbers: stripped first)
 
 
 def _column(default):
     """(dtype, default or None) for one entry of record_defaults."""
     if isinstance(default, (str, bytes)):
-        raise InvalidArgumentError("CsvDataset", f"a string column (record default "
-                                                 f"{default!r}) is not covered: tapeviz has no "
-                                                 f"string tensors",
-                                   hint="read the file with numpy or pandas and give its "
-                                        "numbers to Dataset.from_tensor_slices")
+        return _dtypes.string, default.encode() if isinstance(default, str) else default
     if isinstance(default, _dtypes.DType):
         return default, None
     value = convert_to_tensor(default)
@@ -57,8 +55,7 @@ def CsvDataset(filenames, record_defaults, compression_type=None, buffer_size=No
     for dtype, _ in columns:
         if dtype.name not in _PARSERS:
             raise InvalidArgumentError("CsvDataset", f"record_defaults must be float32, "
-                                                     f"float64, int32 or int64 (string "
-                                                     f"columns are not covered); got "
+                                                     f"float64, int32, int64 or string; got "
                                                      f"{dtype.name}")
     if select_cols is not None and len(select_cols) != len(columns):
         raise InvalidArgumentError("CsvDataset", f"Expect {len(select_cols)} fields but have "
@@ -102,7 +99,7 @@ def _parsed(field: str, dtype, default, position: int, record: int, na_value: st
         value = default
     else:
         try:
-            value = _PARSERS[dtype.name](field.strip())
+            value = _PARSERS[dtype.name](field if dtype == _dtypes.string else field.strip())
         except ValueError:
             raise InvalidArgumentError("CsvDataset", f"Field {position} in record {record} is "
                                                      f"not a valid {dtype.name}: {field}"

@@ -60,3 +60,37 @@ CASES = {
 }
 for _label, _make in CASES.items():
     add_case(f"data.experimental.CsvDataset/tutorial_{_label}", _make, grad=False)
+
+
+_PEOPLE = "name,age,city\nalice,31,Paris\nbob,,\n\"carol, jr\",7,Oslo\n"
+
+
+def _texts(value):
+    """A value as TF's printing shows it (bytes included), the engine's name made TF's."""
+    return str(value).replace("tapeviz.Tensor", "tf.Tensor")
+
+
+def _people(tf):
+    return tf.data.experimental.CsvDataset(_written(_PEOPLE), [tf.string, 0, "unknown"],
+                                           header=True)
+
+
+STRING_CASES = {   # string columns: tf.string tensors, bytes from .numpy(), printed, batched
+    "string_columns": lambda tf: [repr(_people(tf).element_spec),
+                                  [[repr(v.numpy()) for v in row] for row in _people(tf)]],
+    "string_printed": lambda tf: [_texts(v) for v in next(iter(_people(tf)))],
+    "string_batched": lambda tf: [repr(batch.numpy()) for batch in
+                                  next(iter(_people(tf).batch(2)))],
+    "string_mapped": lambda tf: [[repr(v.numpy()) for v in element] for element in
+                                 _people(tf).map(lambda name, age, city: (city, name, age * 2))
+                                 .batch(3)],
+    "string_mapped_spec": lambda tf: repr(_people(tf).map(
+        lambda name, age, city: {"name": name, "age": age}).batch(2).element_spec),
+    "string_default_dtype": lambda tf: [repr(v.dtype) for v in next(iter(
+        tf.data.experimental.CsvDataset(_written("x,1\n"), [b"", tf.int64])))],
+    "string_required_missing": lambda tf: [[repr(v.numpy()) for v in row] for row in
+                                           tf.data.experimental.CsvDataset(
+                                               _written("a,1\n,2\n"), [tf.string, 0])],
+}
+for _label, _make in STRING_CASES.items():
+    add_case(f"data.experimental.CsvDataset/{_label}", _make, grad=False, op="CsvDataset")
