@@ -33,7 +33,7 @@ def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
 
 @pytest.mark.parametrize("space,name,instead", [
     ("", "summary", r"keep the values in a list .* tapeviz's dashboard"),
-    ("", "strings", r"not strings: read and split the text in Python"),
+    ("", "strings", r"not text to compute on: read and split the text in Python"),
     ("data", "TextLineDataset", r"give tapeviz the ids"),
     ("", "saved_model", r"model.save\('model.keras'\).* save the weights "
                         r"\(model.save_weights\(path\)\)"),
