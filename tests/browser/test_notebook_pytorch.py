@@ -51,7 +51,9 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     answer_stdin(page, "node")
     shown = page.output("text=/log \\[math\\] in the forward pass/").first
     shown.wait_for(timeout=30_000)
-    summary = shown.text_content()
+    # the rows, HTML that wraps between words (ipython/debugger_rows.py): the whole output's text
+    summary = shown.locator("xpath=ancestor-or-self::*[contains(@class,"
+                            " 'jp-OutputArea-output')][1]").text_content()
     assert "torch.log(probs[torch.arange(len(labels)), labels])" in summary, summary
     assert "inf" in summary
     # the input by torch's name for it and the line's expression; the frame by its cell
