@@ -72,23 +72,23 @@ def _steps(schedule: str, step, dtype: str = "float32"):
 
 class _Computed:
     """How TF computes a schedule: in its initial rate's dtype (`dtype`); an integer one
-    (`ints`) truncates the step and each number `number` is given, as its casts do; a
-    float64 one casts a Python float from float32, as `ops.cast(0.96, "float64")` does."""
+    (`ints`) truncates the step and each number `number` is given, as its casts
+    do; a float64 one casts a Python float from float32, as `ops.cast(0.96, "float64")`
+    does. `number` is the builtin float for float32, the optimizer's per-update path."""
 
     def __init__(self, initial_learning_rate):
         dtype = convert_to_tensor(initial_learning_rate).dtype
         self.dtype, self.ints = dtype.name, dtype.is_integer
         self.pi = 3.0 if self.ints else math.pi   # Keras makes pi in the rate's dtype
+        self.number = _truncated if self.ints else _from_float32 if self.dtype == "float64" \
+            else float
 
-    def number(self, value) -> float:
-        if self.ints:
-            return float(math.trunc(value))
-        if self.dtype == "float64" and type(value) is float:
-            return float(np.float32(value))
-        return float(value)
+def _truncated(value) -> float:
+    return float(math.trunc(value))
 
-    def step(self, step, each):
-        return each.trunc(step) if self.ints else step
+
+def _from_float32(value) -> float:
+    return float(np.float32(value)) if type(value) is float else float(value)
 
 
 def _check_decay_steps(schedule: str, decay_steps) -> None:
@@ -132,7 +132,9 @@ class ExponentialDecay(LearningRateSchedule):
     def __call__(self, step):
         step, each = _steps("ExponentialDecay", step, self._computed.dtype)
         computed = self._computed
-        exponent = computed.step(step, each) / computed.number(self.decay_steps)
+        if computed.ints:
+            step = each.trunc(step)
+        exponent = step / computed.number(self.decay_steps)
         if self.staircase:
             exponent = each.floor(exponent)
         # an int rate's step / decay_steps is a float64 division, so float64 throughout
@@ -159,7 +161,9 @@ class InverseTimeDecay(LearningRateSchedule):
     def __call__(self, step):
         step, each = _steps("InverseTimeDecay", step, self._computed.dtype)
         computed = self._computed
-        ratio = computed.step(step, each) / computed.number(self.decay_steps)
+        if computed.ints:
+            step = each.trunc(step)
+        ratio = step / computed.number(self.decay_steps)
         if self.staircase:
             ratio = each.floor(ratio)
         return each.rate(float(self.initial_learning_rate)
@@ -238,7 +242,9 @@ class PolynomialDecay(LearningRateSchedule):
     def __call__(self, step):
         step, each = _steps("PolynomialDecay", step, self._computed.dtype)
         computed = self._computed
-        step, steps = computed.step(step, each), computed.number(self.decay_steps)
+        if computed.ints:
+            step = each.trunc(step)
+        steps = computed.number(self.decay_steps)
         if self.cycle:
             steps = steps * each.where(step == 0, 1.0, each.ceil(step / self.decay_steps))
         else:
@@ -280,7 +286,8 @@ class CosineDecay(LearningRateSchedule):
     def __call__(self, step):
         step, each = _steps("CosineDecay", step, self._computed.dtype)
         computed = self._computed
-        step = computed.step(step, each)
+        if computed.ints:
+            step = each.trunc(step)
         if self.warmup_target is None:
             return each.rate(self._decayed(each.minimum(step, computed.number(self.decay_steps)),
                                            float(self.initial_learning_rate), each),
@@ -332,9 +339,10 @@ class CosineDecayRestarts(LearningRateSchedule):
     def __call__(self, step):
         step, each = _steps("CosineDecayRestarts", step, self._computed.dtype)
         computed = self._computed
-        # in first periods; an int rate's division is float64's
-        done = computed.step(step, each) / computed.number(self.first_decay_steps)
-        dtype = "float64" if computed.ints else computed.dtype
+        if computed.ints:
+            step = each.trunc(step)
+        done = step / computed.number(self.first_decay_steps)   # in first periods
+        dtype = "float64" if computed.ints else computed.dtype   # an int's division: float64
         t_mul = computed.number(self.t_mul)
         if t_mul == 1.0:
             restarts = each.floor(done)
