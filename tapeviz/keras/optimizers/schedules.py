@@ -98,8 +98,9 @@ def _check_decay_steps(schedule: str, decay_steps) -> None:
 
 
 class LearningRateSchedule:
-    """Base class: `schedule(step)` returns the learning rate for that step (a float32 scalar
-    tensor; the built-in schedules give one per step for an array or tensor of steps)."""
+    """Base class: `schedule(step)` returns the learning rate for that step (a scalar tensor,
+    float32 for a Python float rate; the built-in schedules give one per step for an array
+    or tensor of steps)."""
 
     def __call__(self, step):
         raise NotImplementedError("LearningRateSchedule subclasses implement __call__(step)")
