@@ -103,3 +103,15 @@ def test_a_subclassed_model_is_refused_pointing_to_save_weights(tmp_path):
     assert "Tiny" in str(err) and "save_weights" in str(err)
     assert_names_this_line(err, line)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_metric_objects_compiled_are_saved_and_come_back(tmp_path):
+    tf.keras.backend.clear_session()
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name="hits"), "accuracy"])
+    model.fit(X, MODELS["sequential"][1], verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = tf.keras.models.load_model(tmp_path / "model.keras")
+    logs = loaded.fit(X, MODELS["sequential"][1], verbose=0).history
+    assert sorted(logs) == ["accuracy", "hits", "loss"]

@@ -155,7 +155,27 @@ def _compile_config(model) -> dict:
             "loss": {"module": "keras.losses", **losses.serialize(loss), "registered_name": None}
             if isinstance(loss, losses.Loss) else losses.serialize(loss) if callable(loss)
             else loss,
-            "metrics": model.compiled_metrics._identifiers or None}
+            "metrics": [_metric_config(m) for m in model.compiled_metrics._identifiers]
+            or None}
+
+
+def _metric_config(metric):
+    """A compiled metric as Keras 3 writes it: a name as given, a Metric by class and config."""
+    from .metric_base import Metric
+    if isinstance(metric, Metric):
+        return _serialized("keras.metrics", metric)
+    return metric if isinstance(metric, str) else metric.__name__
+
+
+def _metric(config):
+    """The inverse of `_metric_config` (a name stays a name, for compile to resolve)."""
+    from . import metrics
+    if not isinstance(config, dict):
+        return config
+    cls = getattr(metrics, config["class_name"])
+    accepted = inspect.signature(cls.__init__).parameters
+    return cls(**{key: value for key, value in config.get("config", {}).items()
+                  if key in accepted})
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -249,4 +269,4 @@ def _compile(model, compiled: dict) -> None:
     loss = compiled.get("loss")
     model.compile(optimizer=optimizers.deserialize(compiled["optimizer"]),
                   loss=losses.deserialize(loss) if loss is not None else None,
-                  metrics=compiled.get("metrics"))
+                  metrics=[_metric(m) for m in compiled.get("metrics") or []] or None)
