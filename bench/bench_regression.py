@@ -98,6 +98,30 @@ COUNTED_EPOCHS = 5  # epochs of a run under valgrind (about 50x slower than with
 # read (~500 instructions, 11 a step), `object.__new__` (~560 each: a Tensor per op, a Node per
 # taped op), Backward's set-up (`tape.tracks` per source, an `Origin` per pass, the seed's `wrap`),
 # the two `watch_read` calls (~3.5k each) and four `source_from` walks (~3k each) of the forward.
+# This round (issue 14's 0.7x in CPU time; 994651b's tree as base, 248.2k a step, 0.74x CPU): a
+# callgrind of each part looped alone (1 epoch): the Dataset 4.6k, the tape's block 7.9k, the 4
+# taped ops 91k (sub 17k, mul and add 21k, pow 26k), gradient() 111k, the two updates 32k. Cut:
+# tensors, nodes and variable reads made by a type call, `Tensor()` (Tensor has no __init__ now, as
+# TF's class makes none from a value: object.__new__'s wrapper copies its argument tuple, ~300
+# instructions an object, ~19 a step): 248.8k -> 242.9k (1 epoch, gc frozen; predicted -5k);
+# Backward's set-up reading the tape's _nodes and _ids itself and its seed made inline (three calls
+# and a wrap less): -> 240.4k (predicted -1.6k); a binary rule pair run where its input's id is
+# reachable, with no `needed` tuple made by tuple(map(...)) each step: -> 231.2k (predicted -2.5k:
+# issuperset, map and tuple cost ~9k over the 4 nodes, far more than guessed); no unbroadcast test
+# of the gradients of an op whose output is a plain Tensor's numpy scalar: -> 230.2k (predicted
+# -1.5k). A step: 4046 -> 3939 bytecodes, 76 -> 72 Python calls. This bench's own count (5 epochs,
+# gc frozen): 248.2k -> 229.9k a step (PyTorch 376.4k: 0.659x -> 0.611x). CPU, the two trees
+# alternated in fresh processes, 10 rounds (min of 3 runs of 19,000 steps each) at load 16-21:
+# 32.4-38.3 -> 29.8-33.5 us a step, median ratio 0.882 (0.864-0.979). This bench at load 12-15
+# (PyTorch slowed by the load to 51.0 us a step, from 42.5-43.5 at load ~1): CPU 0.629x (0.60-0.72),
+# 32.2 us a step. Scalar chain (bench_dispatch's counted worker, 200 iterations): 390.6k -> 362.6k
+# an iteration (-7.2%; it did not rise). Measured alone, not tried in the engine: the thread state
+# as a ContextVar (`get` ~220 instructions, `local.state` ~620, 14 reads a step), refused for what
+# it would change: a context copied into another thread (asyncio.to_thread) would share one thread's
+# tapes, and a Jupyter cell's task may lose what the cell before set; `_thread.get_ident()` and a
+# dict ~710. Left: `local.state`, the forward's four walks and two watch_read calls, `_multiply`'s
+# frame (its bool refusal) 4 a step, `all(map(...))` over gradient()'s sources (~550 more than a
+# loop).
 
 
 def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
