@@ -115,3 +115,18 @@ def test_metric_objects_compiled_are_saved_and_come_back(tmp_path):
     loaded = tf.keras.models.load_model(tmp_path / "model.keras")
     logs = loaded.fit(X, MODELS["sequential"][1], verbose=0).history
     assert sorted(logs) == ["accuracy", "hits", "loss"]
+
+
+def test_an_optimizer_under_a_schedule_is_saved_with_it_and_goes_on_where_it_was(tmp_path):
+    tf.keras.backend.clear_session()
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    schedule = tf.keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    model.compile(tf.keras.optimizers.SGD(schedule), "mse")
+    model.fit(X, MODELS["functional"][1], batch_size=4, shuffle=False, verbose=0)
+    model.save(tmp_path / "model.keras")
+    loaded = tf.keras.models.load_model(tmp_path / "model.keras")
+    assert type(loaded.optimizer._learning_rate) is type(schedule)
+    assert float(loaded.optimizer.learning_rate) == float(model.optimizer.learning_rate)
+    for ours, theirs in zip(_continued(loaded, MODELS["functional"][1]),
+                            _continued(model, MODELS["functional"][1])):
+        assert np.array_equal(ours, theirs)

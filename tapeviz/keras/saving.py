@@ -37,7 +37,8 @@ def save_model(model, filepath, overwrite=True) -> None:
         raise InvalidArgumentError("save", f"{model.name} is not built, so it has no weights "
                                            f"to save", hint="call it on a batch or "
                                                             "model.build(input_shape) first")
-    config, weights = json.dumps(_model_config(model)), io.BytesIO()   # refusals first
+    config = json.dumps(_model_config(model), default=_json_value)   # refusals first
+    weights = io.BytesIO()
     write_h5(weights, model, getattr(model, "optimizer", None))
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("metadata.json", json.dumps({
@@ -147,11 +148,22 @@ def _outputs_of(model, call) -> list:
             if getattr(leaf, "_call", None) is call]
 
 
+def _json_value(value):
+    """A config's numpy number (np.float64(0.5), a schedule's rate) as JSON's, as Keras's."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"a config holds {type(value).__name__}, which a .keras file cannot hold")
+
+
 def _compile_config(model) -> dict:
     from . import losses, optimizers
+    from .optimizers.schedules import LearningRateSchedule
+    optimizer = optimizers.serialize(model.optimizer)
+    rate = optimizer["config"].get("learning_rate")
+    if isinstance(rate, LearningRateSchedule):   # as Keras 3's get_config writes a schedule
+        optimizer["config"]["learning_rate"] = _serialized("keras.optimizers.schedules", rate)
     loss = model.loss
-    return {"optimizer": {"module": "keras.optimizers", **optimizers.serialize(model.optimizer),
-                          "registered_name": None},
+    return {"optimizer": {"module": "keras.optimizers", **optimizer, "registered_name": None},
             "loss": {"module": "keras.losses", **losses.serialize(loss), "registered_name": None}
             if isinstance(loss, losses.Loss) else losses.serialize(loss) if callable(loss)
             else loss,
@@ -266,7 +278,12 @@ def _histories(given: list) -> list:
 
 def _compile(model, compiled: dict) -> None:
     from . import losses, optimizers
+    optimizer = {**compiled["optimizer"], "config": dict(compiled["optimizer"]["config"])}
+    rate = optimizer["config"].get("learning_rate")
+    if isinstance(rate, dict):   # a schedule, by class and config
+        optimizer["config"]["learning_rate"] = getattr(
+            optimizers.schedules, rate["class_name"]).from_config(rate["config"])
     loss = compiled.get("loss")
-    model.compile(optimizer=optimizers.deserialize(compiled["optimizer"]),
+    model.compile(optimizer=optimizers.deserialize(optimizer),
                   loss=losses.deserialize(loss) if loss is not None else None,
                   metrics=[_metric(m) for m in compiled.get("metrics") or []] or None)
