@@ -72,7 +72,7 @@ class KeptSegment:
     def _again(self) -> tuple:
         """(the records made again, where each entry's begin among them, the steps), made
         on the first look at any of its parts."""
-        if self._ran is None:
+        if self._ran is None or len(self._ran[1]) != len(self.calls):   # (calls added since)
             self._ran = self._made()
         return self._ran
 
