@@ -130,3 +130,19 @@ def test_an_optimizer_under_a_schedule_is_saved_with_it_and_goes_on_where_it_was
     for ours, theirs in zip(_continued(loaded, MODELS["functional"][1]),
                             _continued(model, MODELS["functional"][1])):
         assert np.array_equal(ours, theirs)
+
+
+def test_the_guides_cnn_built_from_input_shape_round_trips(tmp_path):
+    tf.keras.backend.clear_session()
+    images = np.linspace(0, 1, 8 * 8 * 8, dtype=np.float32).reshape(8, 8, 8, 1)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(4, 3, activation="relu", input_shape=(8, 8, 1)),
+        tf.keras.layers.MaxPooling2D(), tf.keras.layers.Flatten(),
+        tf.keras.layers.BatchNormalization(), tf.keras.layers.Dense(3)])
+    model.compile("adam", tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(images, np.arange(8) % 3, batch_size=4, shuffle=False, verbose=0)
+    model.save(tmp_path / "cnn.keras")
+    loaded = tf.keras.models.load_model(tmp_path / "cnn.keras")
+    assert np.array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
+    for ours, theirs in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        assert np.array_equal(ours, theirs)   # the batch norm's moving statistics too

@@ -79,11 +79,18 @@ def _serialized(module: str, obj, config=None) -> dict:
 def _model_config(model) -> dict:
     from .functional import Functional
     from .models import Sequential
-    if isinstance(model, Sequential):
-        config = {"name": model.name, "trainable": model.trainable,
-                  "layers": [_serialized("keras.layers", layer) for layer in model.layers]}
+    if isinstance(model, Sequential):   # its input as Keras 3's InputLayer, not a layer's key
+        layers = [_serialized("keras.layers", layer, {
+            key: value for key, value in layer.get_config().items()
+            if key != "batch_input_shape"}) for layer in model.layers]
+        config = {"name": model.name, "trainable": model.trainable, "layers": layers}
         if model._input_shape is not None:
             config["build_input_shape"] = list(model._input_shape)
+            layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer",
+                              "config": {"batch_shape": list(model._input_shape),
+                                         "dtype": "float32", "sparse": False,
+                                         "ragged": False, "name": "input_layer"},
+                              "registered_name": None})
     elif isinstance(model, Functional) and type(model).__name__ == "Functional":
         config = _functional_config(model)
     else:
