@@ -38,8 +38,12 @@ class DebuggerRows:
 
     def _repr_html_(self) -> str:
         rows = "".join(_row(line) for line in self.text.splitlines())
+        # as the debugger's own text beside it (Lab's stream output) sits and reads
         return ('<pre class="tv-debugger-rows" style="white-space: pre-wrap; '
-                f'word-break: normal; overflow-wrap: anywhere; margin: 0">{rows}</pre>')
+                'word-break: normal; overflow-wrap: anywhere; margin: 0; '
+                'padding-left: 1ch; '
+                'font-size: var(--jp-code-font-size, 13px); '
+                f'line-height: var(--jp-code-line-height, 1.3077)">{rows}</pre>')
 
     def __repr__(self) -> str:
         return self.text

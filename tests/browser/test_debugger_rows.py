@@ -75,6 +75,12 @@ def test_the_node_commands_rows_wrap_between_words(theme, width, height, tmp_pat
             output.text_content()
         assert output.evaluate(WORDS_BROKEN) == []
         assert output.evaluate(OUTDENTED) == []
+        # the rows sit and read as the debugger's text above them (they were 8 px left of it,
+        # at 14 px against its 13)
+        prompt = page.output("pre").filter(has_text="ipdb>  node").last
+        place = ("(el) => [Math.round(el.getBoundingClientRect().left),"
+                 " getComputedStyle(el).fontSize]")
+        assert output.locator(".tv-debugger-row").first.evaluate(place) == prompt.evaluate(place)
         ratio = contrast(output.locator(".tv-debugger-row").first)["ratio"]
         assert ratio >= 4.5, f"the node rows at {ratio:.2f}:1 in the {theme} theme"
         answer_stdin(page, "continue")
