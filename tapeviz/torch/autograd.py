@@ -128,16 +128,23 @@ def run(func, args, kwargs, tapes):
         pass_.end(remove_hooks=True)
         if note is not None:
             add_note(error, note)
+        if error_notes.saved_value_changed(error):   # that graph never runs again, and torch
+            _let_go(ops, pending)                    # keeps it alive: nothing waits for it
         raise
     # a freed graph cannot run again: its inert hooks go with it, unremoved (~3 us each)
     pass_.end(remove_hooks=bool(retained), flush=True)
     if not retained:   # a freed graph is never differentiated again
-        for op in ops:
-            for sequence in op.heads:
-                pending.pop(sequence, None)
+        _let_go(ops, pending)
     if hear_gradients:
         gradient_computed.announce(func, args, kwargs, roots, result, leaves, tapes)
     return result
+
+
+def _let_go(ops, pending) -> None:
+    """Forget `ops`: no later backward pass reaches them."""
+    for op in ops:
+        for sequence in op.heads:
+            pending.pop(sequence, None)
 
 
 def _roots(func, args, kwargs) -> list:

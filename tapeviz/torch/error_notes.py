@@ -242,6 +242,11 @@ _SAVED = re.compile(r"modified by an inplace operation: \[[\w.]+ \[([\d, ]*)\]\]
                     r"output (\d+) of (\w+), is at version (\d+); expected version (\d+)")
 
 
+def saved_value_changed(error) -> bool:
+    """Whether `error` is autograd's refusal of a saved value changed in place."""
+    return isinstance(error, RuntimeError) and _SAVED.search(str(error)) is not None
+
+
 def overwritten(error, ops) -> str | None:
     """The note of autograd's error about a saved value changed in place, from the recorded
     ops the failed pass reached (`ops`: backward_pass.OpSteps), or None when none explains it."""

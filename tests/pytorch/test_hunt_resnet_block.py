@@ -4,6 +4,8 @@ after reading the paper, under every tool; its planted bug: the residual added i
 ('modified by an inplace operation ... output 0 of Add'). The adapter's note named nothing:
 autograd names the in-place add itself as the tensor's maker, which the note did not look
 for."""
+import gc
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -11,6 +13,7 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import Recorder, diagnose
+from tapeviz.torch import autograd
 from hunt_tools import paused_then_stopped, recorded_steps
 from programs import line_of
 from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, runs_past,
@@ -109,6 +112,9 @@ def test_a_residual_added_in_place_is_said_with_the_add_the_conv_and_their_lines
         else:
             recorded_steps(resnet, steps=1, in_place=True)
     [note] = info.value.__notes__
+    del info
+    gc.collect()   # torch itself keeps that graph alive: its ops must not stay remembered,
+    assert autograd._local.pending == {}   # or every later pass is walked as if heard
     here = "tests/pytorch/test_hunt_resnet_block.py"
     assert note.startswith("tapeviz: relu's output (at ")
     assert f"{here}:{line_of(__file__, '# STEM')} in forward) was written" in note
