@@ -91,6 +91,14 @@ def _from_float32(value) -> float:
     return float(np.float32(value)) if type(value) is float else float(value)
 
 
+def _geometric_period(done: float, inside: float, t_mul: float, each):
+    """(which period holds `done` first periods, how far into it) when each period is t_mul
+    times the one before; `inside` is 1 - done * (1 - t_mul)."""
+    restarts = each.floor(each.log(inside) / math.log(t_mul))
+    before = (1.0 - t_mul ** restarts) / (1.0 - t_mul)
+    return restarts, (done - before) / t_mul ** restarts
+
+
 def _check_decay_steps(schedule: str, decay_steps) -> None:
     if isinstance(decay_steps, bool) or not isinstance(decay_steps, numbers.Real) \
             or not decay_steps > 0:
@@ -357,12 +365,13 @@ class CosineDecayRestarts(LearningRateSchedule):
                 hint=f"initial_learning_rate={float(self.initial_learning_rate)!r}")
         else:   # periods grow geometrically: which one holds `done`, and how far into it
             inside = 1.0 - done * (1.0 - t_mul)
-            if each is _OneStep and not inside > 0:   # before the periods start: TF's NaN
-                return each.rate(math.nan, dtype)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                restarts = each.floor(each.log(inside) / math.log(t_mul))
-                before = (1.0 - t_mul ** restarts) / (1.0 - t_mul)
-                done = (done - before) / t_mul ** restarts
+            if each is _OneStep:
+                if not inside > 0:   # before the periods start: TF's NaN
+                    return each.rate(math.nan, dtype)
+                restarts, done = _geometric_period(done, inside, t_mul, each)
+            else:   # numpy's log of 0 or less: -inf or NaN, as TF's, said by no warning
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    restarts, done = _geometric_period(done, inside, t_mul, each)
         cosine = 0.5 * computed.number(self.m_mul) ** restarts * (
             1.0 + each.cos(computed.pi * done))
         return each.rate(float(self.initial_learning_rate) * (
