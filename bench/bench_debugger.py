@@ -912,6 +912,8 @@ rest alike): the Runner's gate, regression 539.7k (1.009x) -> 543.7k (1.019x), l
 389.1k (1.011x) -> 394.7k (1.026x), plain 534.9k/533.4k and 384.7k/384.8k: +4.0k and +5.6k,
 inside the 1.05x goal. The ids' list (2 sources) alone counts ~2.5k a call (a micro of
 _on_gradient: 2.0k -> 6.4k instructions); holding the values instead cost the same.
+The Recorder's step ends for a layer's own state and a restore (5dfdc6e, fb19d09), the same
+A/B: the lecture's recorder on 539.5k -> 539.5k a step (predicted unchanged).
 """
 from __future__ import annotations
 
