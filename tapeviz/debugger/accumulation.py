@@ -10,6 +10,7 @@ the last step's add made, its sum read by the update (`summed_without_reset`).
 """
 from __future__ import annotations
 
+import functools
 from operator import attrgetter
 
 import numpy as np
@@ -28,22 +29,26 @@ _op_names = attrgetter("op.name")
 _TORCH_STEP = "the optimizer's update (optimizer.step())"   # a torch user knows no adam_step
 
 
-def own_gradients(step) -> dict:
-    """{variable name: the gradient this step's backward pass sent it}, from its steps; a
-    name two variables share (a GAN's generator and critic each with an `fc.weight`) left
-    out: `.grad` by name cannot tell them apart."""
-    found: dict = {}
+def sent_each_pass(step) -> dict:
+    """{variable name: [the gradient each backward step sent it, in order]}, from its steps;
+    a name two variables share (a GAN's generator and critic each with an `fc.weight`) left
+    out: `.grad` by name cannot tell them apart (their shapes may differ: never summed)."""
+    sent: dict = {}
     owners: dict = {}
     for backward in step.backward_steps:
         for tensor, grad in zip(backward.node.inputs, backward.input_grads):
             if grad is not None and type(tensor) is VariableRead:
                 name = tensor.variable.name
                 if owners.setdefault(name, tensor.variable) is not tensor.variable:
-                    owners[name] = None   # (their shapes may differ: never summed)
-                if owners[name] is not None:
-                    value = np.asarray(grad._value, np.float64)
-                    found[name] = found[name] + value if name in found else value
-    return {name: value for name, value in found.items() if owners[name] is not None}
+                    owners[name] = None
+                sent.setdefault(name, []).append(np.asarray(grad._value, np.float64))
+    return {name: grads for name, grads in sent.items() if owners[name] is not None}
+
+
+def own_gradients(step) -> dict:
+    """{variable name: the gradient this step's backward pass sent it}, summed in order."""
+    return {name: functools.reduce(np.add, grads)
+            for name, grads in sent_each_pass(step).items()}
 
 
 def _flat(gradients: dict, names: list) -> np.ndarray:

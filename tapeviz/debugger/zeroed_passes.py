@@ -13,7 +13,7 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..sourceinfo import SourceInfo
-from ..variable import VariableRead
+from .accumulation import sent_each_pass
 from .findings import Finding
 from .label_source import innermost_scope, own_nodes
 from .numerics import _where
@@ -22,26 +22,10 @@ from .summary import _array
 TOLERANCE = 1e-3     # relative, of .grad's norm
 
 
-def _sent_each_pass(step) -> dict:
-    """{parameter name: [the gradient each backward step sent it, in order]}; a name two
-    parameters share (a GAN's generator and critic each with an `fc.weight`) left out:
-    `.grad` by name cannot tell them apart."""
-    sent: dict = {}
-    owners: dict = {}
-    for backward in step.backward_steps:
-        for tensor, grad in zip(backward.node.inputs, backward.input_grads):
-            if grad is not None and type(tensor) is VariableRead:
-                name = tensor.variable.name
-                if owners.setdefault(name, tensor.variable) is not tensor.variable:
-                    owners[name] = None
-                sent.setdefault(name, []).append(np.asarray(grad._value, np.float64))
-    return {name: grads for name, grads in sent.items() if owners[name] is not None}
-
-
 def _last_pass_alone(step) -> tuple | None:
     """(passes, norm of .grad, norm of the passes' sum) when every parameter sent a gradient
     by more than one pass holds, at the update, the last pass's alone; else None."""
-    sent = {name: grads for name, grads in _sent_each_pass(step).items() if len(grads) > 1
+    sent = {name: grads for name, grads in sent_each_pass(step).items() if len(grads) > 1
             and name in step.variable_gradients and step.variable_gradients[name] is not None
             and _array(step.variable_gradients[name]).shape == grads[-1].shape}
     if not sent or len({len(grads) for grads in sent.values()}) != 1:
