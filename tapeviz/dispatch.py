@@ -331,8 +331,7 @@ TRACED_CODES = (dispatch.__code__, _dispatch_taped_forms.__code__,
 fpwarnings.install()
 
 
-@contextlib.contextmanager
-def name_scope(name: str):
+class name_scope:
     """Ops in this block record `name` as the next segment of their scope path.
 
     >>> import tapeviz as tf
@@ -342,15 +341,25 @@ def name_scope(name: str):
     ...         _ = tf.constant(1.0) + 1.0
     block/dense
     >>> tf.unsubscribe(seen)
-    """
-    state = local.state
-    outer = state.scope
-    scope = f"{outer}/{name}" if outer else name
-    set_scope(state, scope)
-    try:
-        yield scope
-    finally:
-        set_scope(state, outer)
+
+    A class, not a generator: every layer call and optimizer apply enters one (~14 a step of
+    the guide's CNN), at ~0.4 of contextlib.contextmanager's cost (1.5 against 3.7 us, alternated,
+    load ~20). As TF 2's own tf.name_scope, it is no decorator."""
+
+    __slots__ = ("name", "_state", "_outer")
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self) -> str:
+        self._state = state = local.state
+        self._outer = outer = state.scope
+        scope = f"{outer}/{self.name}" if outer else self.name
+        set_scope(state, scope)
+        return scope
+
+    def __exit__(self, *exc_info) -> None:
+        set_scope(self._state, self._outer)
 
 
 @contextlib.contextmanager
