@@ -75,6 +75,34 @@ threshold_backward's share), the bias sums (0.16, inside oneDNN's backward), the
 gradient's 17% of zero rows (~0.15), and the Python outside the ops (~1.1 ms a step at
 28x28 under load against ~0.4 on 1x5x5 images: the interpreter's code and objects cold
 after each op's megabytes), less the update (-0.3 to -0.4).
+Sixteenth round (base 0ed2922, load 6-20, the fixed cost alone: 1x5x5 images). A step by
+function (cProfile, 200 steps, cumulative ms a step, inflated by the profiler): gradient()
+1.07 (Backward's walk and the VJPs 0.97), the model's call 0.89 (the two fused convs 0.57),
+apply_gradients 0.40 (Adam's values 0.14, the pairs' checks 0.13), the loss 0.22. Counted a
+step: 24 dispatches, 11 tape records, 5 LazyTensors, 5 Layer.__call__, 14 name scopes, 7
+source-line walks, Adam's 24 numpy forwards (4 a variable). Instructions a step (callgrind,
+steps 30 less steps 10, gc frozen and off, one BLAS thread, hash seed 0): 3,439.9k at
+0ed2922 (with BLAS's threads left on, five runs of these trees read 3.12-3.67M a step:
+their spinning counts).
+Kept:
+- name_scope a class, not a contextlib generator (dispatch.py): every Layer.__call__ and
+  optimizer apply enters one; 3.7 -> 1.5 us an entry (alternated, load ~20). Predicted
+  -20k to -40k instructions a step (14 entries); measured 3,439.9k -> 3,399.4k
+  (-1.2%, 985a1bb); bench_dispatch's scalar chain 362.0k -> 361.8k an iteration.
+Measured and not kept:
+- Adam's unheard update over all six variables laid end to end (one concatenation each of
+  the gradients, values, m and v, four forwards, the results cut and copied back: PyTorch's
+  fused Adam's way, the same bits). Predicted -40k to -60k instructions a step; the apply
+  alone (callgrind, 100 applies, gc off; no BLAS in it): 709.9k -> 757.6k instructions (+6.7%); the six
+  variables' values alternated in one process (10 rounds, load 5.7): 70.0 against 70.9 us.
+  At the guide's sizes (10 to 2,304 values) numpy's call costs, not its loops: the 24
+  ravels, 4 concatenations and 18 copies back cost what the 20 forwards left out saved. It
+  pays only with m, v and the variables living in one flat buffer (each a view), which
+  every assign and checkpoint load would have to keep, and which the debugger's footprint
+  would count otherwise (a view counts no buffer of its own).
+Left: the fixed cost is the gradient's walk and the layers' Python (Layer.__call__'s own
+code about half of a pooling layer's call on a 1x5x5x16 input: 98-101 against 38-59 us for
+its call() alone, load ~20), not the optimizer (its gap -0.09 ms on 1x5x5, fourteenth round).
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
