@@ -93,8 +93,9 @@ Measured and not kept:
 - Adam's unheard update over all six variables laid end to end (one concatenation each of
   the gradients, values, m and v, four forwards, the results cut and copied back: PyTorch's
   fused Adam's way, the same bits). Predicted -40k to -60k instructions a step; the apply
-  alone (callgrind, 100 applies, gc off; no BLAS in it): 709.9k -> 757.6k instructions (+6.7%); the six
-  variables' values alternated in one process (10 rounds, load 5.7): 70.0 against 70.9 us.
+  alone (callgrind, 100 applies, gc off; no BLAS in it): 709.9k -> 757.6k instructions
+  (+6.7%); the six variables' values alternated in one process (10 rounds, load 5.7): 70.0
+  against 70.9 us.
   At the guide's sizes (10 to 2,304 values) numpy's call costs, not its loops: the 24
   ravels, 4 concatenations and 18 copies back cost what the 20 forwards left out saved. It
   pays only with m, v and the variables living in one flat buffer (each a view), which
