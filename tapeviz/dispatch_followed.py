@@ -21,7 +21,6 @@ from .sourceinfo import source_from
 from .tensor import Tensor
 from .variable import VariableRead
 
-_new = object.__new__
 _getframe = sys._getframe
 OUTSIDE = repeat(-1)   # (the index of an input no op of the segment made: see program.py)
 
@@ -68,7 +67,7 @@ def dispatch_sunk(op, args, params, state, sink):
         arrays, tensors, ids, _ = input_tensors(op, args)
     started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
     try:
-        ans = _new(Tensor)
+        ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)
@@ -161,11 +160,11 @@ def dispatch_followed(op, args, params, state, route, sink):
         branch = None
     started = perf_counter() if branch is None and route.timed else 0.0
     try:
-        ans = _new(Tensor)
+        ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)
-    node = _new(Node)   # (as dispatch._dispatch_traced makes it)
+    node = Node()   # (as dispatch._dispatch_traced makes it)
     node.op = op
     node.inputs = tensors
     node.output = ans

@@ -26,7 +26,6 @@ from .tensor import Tensor, wrap
 from .threadstate import local
 from .variable import Variable, read_variable
 
-_new = object.__new__
 
 
 def conv_bias_activation(layer, inputs, relu: bool):
@@ -84,7 +83,7 @@ def _record(tape, state, conv_args, bias, conv_params, output, relu: bool, sourc
 
 def _node(op, inputs, ids, output, params, state, source) -> Node:
     """A node made as dispatch's taped path makes it."""
-    node = _new(Node)
+    node = Node()
     node.op = op
     node.inputs = tuple(inputs)
     node.output = output

@@ -15,7 +15,6 @@ from __future__ import annotations
 from ..node import INPUTS, OP, PARAMS, RECORD_WIDTH
 from ..tensor import Tensor
 
-_new = object.__new__
 
 
 class KeptForward:
@@ -33,7 +32,7 @@ def forward_record(kept, count: int, inputs: tuple, source, scope: str) -> tuple
     """The record (`node.RECORD_FIELDS`) standing for `count` ops that `kept.again()` makes
     again; `inputs`: the values kept (counted with the step), taped (it starts a step as
     its first taped op would)."""
-    output = _new(Tensor)
+    output = Tensor()
     output._value = count
     return (None, True, 0.0, KEPT_FORWARD, count, id(output), tuple(map(id, inputs)),
             {"kept": kept}, "forward", scope, source, inputs, output)

@@ -23,7 +23,6 @@ from ..node import (DURATION, INPUT_IDS, INPUTS, OP, OUTPUT_ID, PARAMS, PHASE, R
                     SCOPE, SOURCE, TAPED, VALUE, Node)
 from ..tensor import Tensor
 
-_new = object.__new__
 _second = itemgetter(1)
 _tensor_value = attrgetter("_value")
 # what getrefcount says, through map, of an object that one list alone holds
@@ -92,10 +91,10 @@ def unpack(packed: Packed) -> tuple:
                 key = id(tensor)
             inputs.append(tensor)
             ids.append(key)
-        output = _new(Tensor)
+        output = Tensor()
         output._value = packed.values[index]
         made[packed.output_ids[index]] = output
-        node = _new(Node)
+        node = Node()
         node.op = op
         node.inputs = tuple(inputs)
         node.output = output
@@ -110,6 +109,6 @@ def unpack(packed: Packed) -> tuple:
     if packed.grads:
         index_of = dict(zip(packed.output_ids, range(len(nodes))))
         for key, value in packed.grads.items():
-            tensor = grads[index_of[key]] = _new(Tensor)
+            tensor = grads[index_of[key]] = Tensor()
             tensor._value = value
     return nodes, grads

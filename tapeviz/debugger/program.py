@@ -36,7 +36,6 @@ from ..tensor import Tensor
 from ..variable import Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 
-_new = object.__new__
 _value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
@@ -235,7 +234,7 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str)
     inputs = (*targets, *sources)
     if branch.producers != tuple(map(sink.producer_of, map(id, inputs), repeat(-1))):
         return False
-    output = _new(Tensor)
+    output = Tensor()
     output._value = len(targets)
     if branch.site is None:   # (as dispatch learns an op's)
         branch.site = site_of(frame, source)
@@ -297,7 +296,7 @@ def replayed(path: list, outside, outs: list | None = None, given: tuple = (),
             records += (*record[:OUTPUT_ID], id(output), *record[OUTPUT_ID + 1:OUTPUT], output)
             continue
         if branch.keeps_output:
-            output = _new(Tensor)
+            output = Tensor()
             output._value = next(kept)
         else:
             arrays = [tensor._value for tensor in inputs]
@@ -305,7 +304,7 @@ def replayed(path: list, outside, outs: list | None = None, given: tuple = (),
             value = op.forward(*arrays, **params) if params else op.forward(*arrays)
             duration = perf_counter() - started
             if outs is None:
-                output = _new(Tensor)
+                output = Tensor()
                 output._value = value
             else:
                 output = outs[index]
@@ -326,7 +325,7 @@ def _input(branch: Branch, position: int, producer: int, made: list, kept, again
         variable = branch.variables[position]
         if not branch.reads[position]:
             return variable   # (a kept pass's source: the variable itself)
-        read = _new(VariableRead)
+        read = VariableRead()
         read._value = next(kept)
         read.variable = variable
         return read
@@ -337,7 +336,7 @@ def _input(branch: Branch, position: int, producer: int, made: list, kept, again
             return tensor
     tensor = again.get(id(value))
     if tensor is None:
-        tensor = again[id(value)] = _new(Tensor)
+        tensor = again[id(value)] = Tensor()
         tensor._value = value
         if branch.python[position]:   # (as convert.py notes it)
             note(tensor)

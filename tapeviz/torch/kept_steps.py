@@ -53,7 +53,6 @@ from .nodes import make_node, other_outputs
 from .step_again import BACKWARD_CALL, PIECE, STEP_CALL, KeptSegment
 
 ON = True   # the switch (tests compare with it off: a step recorded fully)
-_new = object.__new__
 UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
 MAX_CALLS = PIECE       # calls a segment learns or follows at most (a loop with no step's end)
 MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
@@ -452,7 +451,7 @@ def _outside_count(call) -> int:
 
 def _state(generator_state: torch.Tensor) -> Tensor:
     """Torch's generator state (a fresh uint8 tensor) as a kept value."""
-    kept = _new(Tensor)
+    kept = Tensor()
     kept._value = generator_state.numpy()
     return kept
 

@@ -18,14 +18,13 @@ from ..tensor import Tensor, TensorShape
 from . import modules, values
 from .call_arguments import arguments
 
-_new = object.__new__
 _getrefcount = sys.getrefcount
 _version_of = attrgetter("_version")
 
 
 def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> Node:
     """A forward-phase Node of `op` on `inputs` (tapeviz Tensors, copies) making `output`."""
-    node = _new(Node)
+    node = Node()
     node.op = op
     node.inputs = inputs
     node.output = output

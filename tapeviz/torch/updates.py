@@ -34,7 +34,6 @@ from .nodes import LazyNode, make_node, tell
 from .ops import op_named, update_op_name
 
 _HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as node params
-_new = object.__new__
 
 
 class _Local(threading.local):
@@ -154,7 +153,7 @@ def _before(parameter, kept: _Copies, i: int) -> VariableRead:
     copies it, `values.snapshot`): reading what an update started from changes no other
     node's value."""
     value = kept.copy(i)
-    read = _new(VariableRead)
+    read = VariableRead()
     read._value = value
     read.variable = values.variable_of(parameter, value, _name_of)
     return read

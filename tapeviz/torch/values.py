@@ -32,7 +32,6 @@ from ..tensor import Tensor
 from . import modules
 from ..variable import Variable, VariableRead
 
-_new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
 _variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
 _aliases: dict = {}     # id(p.data's tensor) -> (weakref to it, weakref to the parameter p)
@@ -149,12 +148,12 @@ def snapshot(tensor: torch.Tensor, name_of=None):
         _parameter_of(key, tensor) if _aliases else None
     if leaf is not None:
         variable = variable_of(leaf, value, name_of)
-        made = _new(VariableRead)
+        made = VariableRead()
         made._value = value
         made.variable = variable
         variable._value = value   # the variable reads as its latest recorded value
     else:
-        made = _new(Tensor)   # (tensor.wrap, inlined: ~30 copies a step)
+        made = Tensor()   # (tensor.wrap, inlined: ~30 copies a step)
         made._value = value
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
@@ -187,7 +186,7 @@ def gradient_snapshot(grad: torch.Tensor, held: list):
     except (TypeError, RuntimeError):   # a tensor of a torch.func transform, a subclass
         return snapshot(grad)
     view.flags.writeable = False
-    made = _new(Tensor)
+    made = Tensor()
     made._value = view
     _snapshots[key] = (weakref.ref(grad, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
