@@ -146,3 +146,23 @@ def test_the_guides_cnn_built_from_input_shape_round_trips(tmp_path):
     assert np.array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
     for ours, theirs in zip(loaded.get_weights(), model.get_weights(), strict=True):
         assert np.array_equal(ours, theirs)   # the batch norm's moving statistics too
+
+
+def test_model_checkpoint_saves_the_best_whole_model_which_load_model_reads(tmp_path):
+    """Before: ModelCheckpoint("best.keras") (save_weights_only=False, Keras's default) was
+    refused when made, since tapeviz wrote no whole model."""
+    tf.keras.backend.clear_session()
+    build, y = MODELS["sequential"]
+    model = trained(tf, build, y)
+    best = tf.keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="loss",
+                                              save_best_only=True)
+    history = model.fit(X, y, epochs=3, batch_size=4, verbose=0, callbacks=[best])
+    assert list(tmp_path.iterdir()) == [tmp_path / "best.keras"]
+    loaded = tf.keras.models.load_model(tmp_path / "best.keras")
+    losses = history.history["loss"]
+    assert losses == sorted(losses, reverse=True)   # each epoch improved: the last is saved
+    assert np.array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    err, line = raised(ValueError, lambda: tf.keras.callbacks.ModelCheckpoint("best.h5"))
+    assert "ModelCheckpoint" in str(err) and "best.h5" in str(err)
+    assert "'best.keras'" in str(err) and ".weights.h5" in str(err)
+    assert_names_this_line(err, line)

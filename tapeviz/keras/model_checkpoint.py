@@ -1,7 +1,7 @@
-"""`tf.keras.callbacks.ModelCheckpoint`, weights only (tapeviz saves no whole model): after
-each epoch or every `save_freq` batches, or when the monitored quantity improves,
-`model.save_weights` to a `.weights.h5` name formatted with the epoch (and batch) and the
-logs, saying so as Keras 3 says it."""
+"""`tf.keras.callbacks.ModelCheckpoint`: after each epoch or every `save_freq` batches, or
+when the monitored quantity improves, `model.save` to a `.keras` name (the whole model), or
+`model.save_weights` to a `.weights.h5` one with save_weights_only, formatted with the epoch
+(and batch) and the logs, saying so as Keras 3 says it."""
 from __future__ import annotations
 
 import os
@@ -31,13 +31,15 @@ class ModelCheckpoint(_MonitorCallback):
                  initial_value_threshold=None):
         super().__init__(monitor, mode, baseline=initial_value_threshold)
         filepath = os.fspath(filepath)
-        if not save_weights_only:
+        if not save_weights_only and not filepath.endswith(".keras"):
             raise InvalidArgumentError(
-                "ModelCheckpoint", f"saving the whole model (a .keras file) is not covered by "
-                                   f"tapeviz; got save_weights_only=False, filepath={filepath!r}",
-                hint="save_weights_only=True with a filepath ending in .weights.h5; "
-                     "model.load_weights(path) reads it back")
-        if not filepath.endswith(".weights.h5"):
+                "ModelCheckpoint", f"the whole model (save_weights_only=False) is written as "
+                                   f"Keras 3's .keras file, so the filepath must end in "
+                                   f"`.keras`; got filepath={filepath!r}",
+                hint=f"ModelCheckpoint({os.path.splitext(filepath)[0] + '.keras'!r}), which "
+                     f"tf.keras.models.load_model reads back; or save_weights_only=True with "
+                     f"a .weights.h5 name")
+        if save_weights_only and not filepath.endswith(".weights.h5"):
             raise InvalidArgumentError(
                 "ModelCheckpoint", f"When using `save_weights_only=True` in `ModelCheckpoint`, "
                                    f"the filepath provided must end in `.weights.h5` (Keras "
@@ -47,7 +49,7 @@ class ModelCheckpoint(_MonitorCallback):
                                                           f"Expected save_freq are 'epoch' or "
                                                           f"integer values")
         self.filepath, self.verbose, self.save_best_only = filepath, verbose, save_best_only
-        self.save_weights_only, self.save_freq = True, save_freq
+        self.save_weights_only, self.save_freq = save_weights_only, save_freq
         self._batches_since_saving, self._last_batch, self._epoch = 0, None, 0
 
     def on_epoch_begin(self, epoch, logs=None) -> None:
@@ -96,7 +98,10 @@ class ModelCheckpoint(_MonitorCallback):
         folder = os.path.dirname(filepath)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        self.model.save_weights(filepath)
+        if self.save_weights_only:
+            self.model.save_weights(filepath)
+        else:
+            self.model.save(filepath, overwrite=True)
         self._say(f"Epoch {epoch + 1}: finished saving model to {filepath}")
 
     def _say(self, message: str) -> None:

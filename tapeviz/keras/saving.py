@@ -156,9 +156,10 @@ def _outputs_of(model, call) -> list:
 
 
 def _json_value(value):
-    """A config's numpy number (np.float64(0.5), a schedule's rate) as JSON's, as Keras's."""
-    if hasattr(value, "item"):
-        return value.item()
+    """A config's numpy number (np.float64(0.5), a schedule's rate) or array (a
+    constant_initializer's values) as JSON's number or nested list."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
     raise TypeError(f"a config holds {type(value).__name__}, which a .keras file cannot hold")
 
 

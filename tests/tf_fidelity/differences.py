@@ -163,11 +163,6 @@ DELIBERATE: dict[str, str] = {
         "upstream gradient each: TF records one op of several outputs; tapeviz's op has one "
         "output, so it raises an InvalidArgumentError naming custom_gradient and the function, "
         "with the fix (return one tensor: concat or stack the parts, split them after)",
-    "keras.callbacks.ModelCheckpoint/guide_whole_model":
-        "ModelCheckpoint('model.keras'), the whole model each epoch: TF writes Keras 3's .keras "
-        "archive (config and weights); tapeviz saves no whole model (model.save is not "
-        "covered), so it refuses the callback when it is made, naming ModelCheckpoint and the "
-        "fix (save_weights_only=True, a .weights.h5 name, load_weights to read it back)",
     "keras.Model/guide_custom_train_step_sample_weight":
         "a train_step of one's own calling metric.update_state(y, y_pred, sample_weight=...) "
         "for each of self.metrics (the fit-customising guide's sample-weight section): Keras 3 "
