@@ -144,7 +144,10 @@ def test_02_regression_debugging(jupyter_server, browser):
     answer_stdin(page, "node")
     shown = page.output("text=/abs \\[math\\] in the forward pass/").first
     shown.wait_for(timeout=30_000)
-    summary = shown.text_content()
+    # the rows, HTML blocks that wrap between words (ipython/debugger_rows.py): the whole
+    # output's text as laid out, a row a line
+    summary = shown.locator("xpath=ancestor-or-self::*[contains(@class,"
+                            " 'jp-OutputArea-output')][1]").inner_text()
     assert "tf.abs(t) <= m" in summary, summary   # the user's own line, from the notebook
     assert re.search(r"\n  x: +float32 scalar -?\d", summary), summary   # abs's input, by value
     cell = page.page.locator(".jp-CodeCell", has=page.page.locator(".jp-Stdin-input")).first
