@@ -132,17 +132,30 @@ _BREAKS = """async ([url, css, dark, width, title, sections]) => {""" + _MOUNT +
 }"""
 
 
+# a TF program's statement: it read "y = tf.nn.relu(tf." over "matmul(images, weights) + ..."
+TF_CALL = ("Cell In[3], line 4 in dense\n"
+           "    y = tf.nn.relu(tf.matmul(images, weights) + biases)   # the hidden layer")
+
+
+def _name_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("width, theme", [("220px", "light"), ("220px", "dark"),
-                                          ("160px", "light"), ("300px", "dark")])
-def test_a_long_statement_wraps_where_code_may_break_never_inside_a_name(width, theme, browser):
+@pytest.mark.parametrize("width, theme, source", [
+    ("220px", "light", LONG_CALL), ("220px", "dark", LONG_CALL), ("160px", "light", LONG_CALL),
+    ("300px", "dark", LONG_CALL), ("220px", "light", TF_CALL), ("190px", "dark", TF_CALL)])
+def test_a_long_statement_wraps_where_code_may_break_never_inside_a_name(width, theme, source,
+                                                                          browser):
     page, found = _drawn(browser, _BREAKS, theme, width, "log",
-                         [{"title": "Source", "type": "source", "content": LONG_CALL}])
-    assert found["text"].rstrip("\n") == LONG_CALL, found   # copied as written
-    assert found["breaks"], found                           # it does wrap
-    for before, after in found["breaks"]:   # never between two letters of one name
-        assert not (before[-1:].isalnum() or before[-1:] == "_") \
-            or not (after[:1].isalnum() or after[:1] == "_"), found["breaks"]
+                         [{"title": "Source", "type": "source", "content": source}])
+    assert found["text"].rstrip("\n") == source, found   # copied as written
+    assert found["breaks"], found                        # it does wrap
+    for before, after in found["breaks"]:
+        # never between two letters of one name, nor inside a dotted name ("tf." | "matmul")
+        assert not (_name_char(before[-1:]) or before[-1:] == ".") \
+            or not _name_char(after[:1]), found["breaks"]
     assert not found["scrolls"], found
-    page.screenshot(".tapeviz", f"source-breaks-{width}-{theme}")
+    program = "tf" if source is TF_CALL else "torch"
+    page.screenshot(".tapeviz", f"source-breaks-{width}-{theme}-{program}")
     check_clean(page, browser)

@@ -65,11 +65,12 @@ function sourceLine(line, code) {
   return h("span", { class: "tv-source-line", style }, ...(code ? breakable(line) : [line]));
 }
 
-// A line of code with a place to wrap after each bracket, dot, comma or operator that a name
+// A line of code with a place to wrap after each bracket, comma or operator that a name
 // follows, as a code viewer wraps it: "probs[torch.arange(" broke inside "torch.a|range" where
-// a name ran past the panel's edge (copying the code copies no <wbr>)
+// a name ran past the panel's edge. Never after a dot: a dotted name is read as one ("tf." over
+// "matmul(x, w)" read as two). (Copying the code copies no <wbr>.)
 function breakable(line) {
-  return line.split(/(?<=[^\w\s])(?=\w)/).flatMap((part, i) =>
+  return line.split(/(?<=[^\w\s.])(?=\w)/).flatMap((part, i) =>
     i ? [h("wbr"), document.createTextNode(part)] : [document.createTextNode(part)]);
 }
 
