@@ -58,7 +58,10 @@ def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, steps=4):
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         vhat = np.maximum(vhat, v)
-        lr_t = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        # Keras 3 casts the betas to the variable's dtype from float32 (ops.cast of a Python
+        # float), TF1 keeps their powers in float32 variables: float32 betas in the step size
+        b1_t, b2_t = float(np.float32(b1)) ** t, float(np.float32(b2)) ** t
+        lr_t = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
         w = w - lr_t * m / (np.sqrt(vhat if amsgrad else v) + eps)
         out.append(w.copy())
     return out

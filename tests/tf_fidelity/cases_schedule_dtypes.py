@@ -70,11 +70,13 @@ for _values_name, _values in PIECEWISE_VALUES.items():
 
 
 def _trained(tf, optimizer, schedule, variable_dtype):
-    """The optimizer's learning_rate before and after two updates, and the weights."""
-    opt = getattr(tf.keras.optimizers, optimizer)(schedule)
+    """The optimizer's learning_rate before and after two updates, and the weights (three
+    for an `optimizer` given as a function of tf making it)."""
+    opt = optimizer(tf) if callable(optimizer) else getattr(tf.keras.optimizers,
+                                                             optimizer)(schedule)
     w = tf.Variable([1.0, 2.0], dtype=variable_dtype)
     seen = [opt.learning_rate]
-    for _ in range(2):
+    for _ in range(3 if callable(optimizer) else 2):
         opt.apply_gradients([(tf.constant([0.5, -1.0], variable_dtype), w)])
         seen += [opt.learning_rate, tf.identity(w)]
     return seen
@@ -95,9 +97,21 @@ for _name, _make in OPTIMIZED.items():
                      lambda tf, _o=_optimizer, _m=_make, _d=_variable_dtype: _trained(
                          tf, _o, _m(tf.keras.optimizers.schedules), _d), grad=False)
 
-add_case("keras.optimizers.Adam/schedule_piecewise_float64_float64",   # differences.TO_FIX
+add_case("keras.optimizers.Adam/schedule_piecewise_float64_float64",
          lambda tf: _trained(tf, "Adam", tf.keras.optimizers.schedules.PiecewiseConstantDecay(
              [1], [np.float64(0.5), np.float64(0.25)]), "float64"), grad=False)
+# Adam's betas are float32 before the cast to a float64 or float16 variable's dtype in Keras 3
+ADAM_FORMS = {
+    "Adam": lambda tf: tf.keras.optimizers.Adam(0.1),
+    "amsgrad": lambda tf: tf.keras.optimizers.Adam(0.1, amsgrad=True),
+    "AdamW": lambda tf: tf.keras.optimizers.AdamW(0.1),
+    "betas": lambda tf: tf.keras.optimizers.Adam(0.1, beta_1=0.7, beta_2=0.77, epsilon=1e-3),
+}
+for _form, _make_adam in ADAM_FORMS.items():
+    for _variable_dtype in ("float64", "float16"):
+        add_case(f"keras.optimizers.Adam/variable_{_variable_dtype}_{_form}",
+                 lambda tf, _m=_make_adam, _d=_variable_dtype: _trained(tf, _m, None, _d),
+                 grad=False)
 
 RESTART_STEPS = {   # below -first_decay_steps the log's argument is negative: NaN in TF
     "minus_15": lambda tf: -15,

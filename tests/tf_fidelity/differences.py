@@ -294,9 +294,4 @@ DELIBERATE: dict[str, str] = {
 }
 
 TO_FIX: dict[str, str] = {
-    "keras.optimizers.Adam/schedule_piecewise_float64_float64":
-        "Adam on a float64 variable: tapeviz's first update of [1, 2] by lr 0.5, gradient "
-        "[0.5, -1] gives 0.5000031622576603 where TF gives 0.5000065001062215 (float32 "
-        "variables agree), an epsilon of about half TF's in tapeviz/keras/optimizers/adam.py's "
-        "float64 path, with or without a schedule (the CNN engineer's file)",
 }

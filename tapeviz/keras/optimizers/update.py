@@ -59,12 +59,14 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
 def adam_step_size(lr: float, beta_1: float, beta_2: float, step: int, dtype) -> float:
     """lr sqrt(1 - beta_2^t) / (1 - beta_1^t) in the variable's dtype, as Keras 3 and TF1's
     kernel compute it: in float32, 1 - 0.999**1 is 1 - 0.999f = 0.00099998713, 1.3e-5 of
-    itself from float64's, which a rate of 0.1 shows past float32's rtol of 1e-5. Kept per
-    step: its ten numpy scalar operations cost ~5-9 us, once for each variable of an apply."""
+    itself from float64's, which a rate of 0.1 shows past float32's rtol of 1e-5. The betas
+    are float32 first in any dtype: Keras 3's ops.cast(self.beta_1, float64) converts the
+    Python float to a float32 tensor before the cast (a float64 step 6.7e-6 of itself short).
+    Kept per step: its numpy scalar operations cost ~5-9 us, once for each variable."""
     kind = np.dtype(dtype).type
     one = kind(1)
-    return float(kind(lr) * np.sqrt(one - kind(beta_2) ** kind(step))
-                 / (one - kind(beta_1) ** kind(step)))
+    return float(kind(lr) * np.sqrt(one - kind(np.float32(beta_2)) ** kind(step))
+                 / (one - kind(np.float32(beta_1)) ** kind(step)))
 
 
 ADAM_OPS = (moving_average, square, adam_step)   # what `adam_values` runs off dispatch
