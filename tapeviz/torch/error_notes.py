@@ -20,7 +20,7 @@ import torch
 
 from ..errors import OpError
 from ..sourceinfo import SourceInfo, source_from, user_frame
-from . import freed_graph, graph_cut, not_scalar, values, wrong_tensor
+from . import freed_graph, graph_cut, inplace_writes, not_scalar, values, wrong_tensor
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
@@ -330,7 +330,9 @@ def pass_refused(error, roots: list, ops=()) -> str | None:
     already freed, the line that made, once before the loop, what the loss reuses; for a
     loss of more than one number, its shape, the line that made it and the fix; else None.
     `ops`: the recorded ops the pass reaches (backward_pass.OpSteps), which say the line
-    that made the loss, when it was recorded."""
+    that made the loss, when it was recorded. For a value saved for the backward pass and
+    written in place since, which no recorded op explains, the write the mode kept
+    (inplace_writes.py)."""
     if type(error) is not RuntimeError:
         return None
     message = str(error)
@@ -344,7 +346,8 @@ def pass_refused(error, roots: list, ops=()) -> str | None:
     if _NOT_SCALAR.search(message):
         return not_scalar.not_scalar_note(user_frame(sys._getframe(1)), roots,
                                           _made_at(roots, ops))
-    return None
+    found = _SAVED.search(message)   # (no recorded op said it: a Runner or a breakpoint alone)
+    return inplace_writes.note(found) if found is not None else None
 
 
 def _freed_before(frame) -> str | None:

@@ -28,7 +28,8 @@ from ..debugger.given import add_note
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread, raised_listeners, step_raised
-from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, steps, values
+from . import (autograd, error_notes, finite, inplace_writes, kept_steps, masks, modules, ops,
+               steps, values)
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -81,6 +82,8 @@ class AdapterMode(TorchFunctionMode):
             route = op.route
             if tapes or route.heard or route.steps or _thread.state.layer_listeners:
                 return _traced(op, func, args, kwargs or {}, route, tapes)
+            if op.inplace:
+                return _written(op, func, args, kwargs or {}, _getframe(1))
         # not an op, or nobody hears it: torch's call as it is (most calls have no keywords)
         return func(*args, **kwargs) if kwargs else func(*args)
 
@@ -147,6 +150,8 @@ def _traced(op, func, args, kwargs, route, tapes):
         started = perf_counter()
         result = _called(op, func, args, kwargs, state, caller)
         duration = perf_counter() - started
+        if early and not tapes and state.sink is None:   # no op remembered explains a refusal
+            inplace_writes.wrote(op.name, result, caller)
     output = first_tensor(result)
     if output is None:   # a query (torch.is_complex): never an op, never traced again
         BY_FUNC[func] = None
@@ -198,6 +203,14 @@ def _traced(op, func, args, kwargs, route, tapes):
             event = events.OpExecuted(one, taped, duration)
             for callback in hearers:
                 callback(event)
+    return result
+
+
+def _written(op, func, args, kwargs, caller):
+    """An in-place call nobody hears: run, and kept by inplace_writes should autograd refuse
+    a backward pass for it (a Runner or a breakpoint alone remembers no op)."""
+    result = func(*args, **kwargs) if kwargs else func(*args)
+    inplace_writes.wrote(op.name, result, caller)
     return result
 
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import tapeviz.torch as tvt
-from tapeviz.debugger import Recorder, diagnose
+from tapeviz.debugger import Recorder, Runner, diagnose
 from tapeviz.torch import autograd
 from hunt_tools import paused_then_stopped, recorded_steps
 from programs import line_of
@@ -120,6 +120,30 @@ def test_a_residual_added_in_place_is_said_with_the_add_the_conv_and_their_lines
     assert f"{here}:{line_of(__file__, '# STEM')} in forward) was written" in note
     assert f"written in place by add_ (at {here}:{line_of(__file__, '# IN PLACE')}" in note
     assert f"after conv2d (at {here}:{line_of(__file__, '# FIRST CONV')}" in note
+    assert "x = x + out, not x += out" in note
+
+
+@pytest.mark.parametrize("tool", ["runner", "break_on(op)", "break_on(nan)", "condition"])
+def test_a_residual_added_in_place_is_said_under_a_runner_or_a_breakpoint_alone(tool):
+    """No op is remembered for its backward there, so the note had nothing to name (before:
+    autograd's error alone): the mode keeps the in-place write of a value in the graph, and
+    the note names the writer and its line and whose output it wrote over."""
+    criteria = {"runner": None, "break_on(op)": {"op": "log"}, "break_on(nan)": {"nan": True},
+                "condition": {"condition": lambda node: node.output.ndim > 4}}[tool]
+    bp = tvt.break_on(**criteria) if criteria else None
+    try:
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
+            if bp is None:
+                Runner(resnet, 1, True).start().join(60)   # (it raises the loop's error)
+            else:
+                resnet(steps=1, in_place=True)
+    finally:
+        if bp is not None:
+            bp.clear()
+    [note] = info.value.__notes__
+    here = "tests/pytorch/test_hunt_resnet_block.py"
+    assert note.startswith("tapeviz: relu's output, [8, 8, 8, 8], was written in place by add_"
+                           f" (at {here}:{line_of(__file__, '# IN PLACE')} in forward)"), note
     assert "x = x + out, not x += out" in note
 
 
