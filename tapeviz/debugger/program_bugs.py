@@ -5,7 +5,8 @@ initialised identical (`symmetry`), a softmax or cross-entropy over the batch ax
 (`double_softmax`), a sigmoid's to one that applies the sigmoid (`double_sigmoid`), a relu,
 sigmoid or tanh on the last layer before a loss that applies softmax (`activated_logits`), a
 cross-entropy written by hand, the log of a softmax's or sigmoid's output
-(`log_of_probability`), torch's nll_loss given logits or probabilities (`nll_input`), image
+(`log_of_probability`), a Huber loss by hand whose `where` picks the wrong branch
+(`huber_branches`), torch's nll_loss given logits or probabilities (`nll_input`), image
 pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the loop
 (`loop_variables`, `optimizer_in_loop`), gradients never zeroed or a sum of them never reset
 (`accumulation`), an evaluation run in training mode, or training run with dropout or an
@@ -49,6 +50,7 @@ from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
 from .late_step import applied_a_step_late
+from .huber_branches import huber_branches_crossed
 from .huber_delta import huber_delta_too_small
 from .input_scale import unscaled_input
 from .integer_division import integer_divided_pixels
@@ -105,7 +107,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     more = (non_scalar_loss(steps) + variables_rebound(steps) + parameters_rebound(steps)
             + over_batch_axis(by_op, nodes)
             + softmax_given_as_logits(by_op, nodes) + sigmoid_given_as_logits(by_op, nodes)
-            + activated_logits(by_op, nodes)
+            + activated_logits(by_op, nodes) + huber_branches_crossed(nodes)
             + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + truncated_input(by_op, nodes) + batch_mixed(by_op, nodes)
