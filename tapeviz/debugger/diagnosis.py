@@ -7,7 +7,8 @@ of a history that holds any, a loss that diverges under updates as large as the 
 ReLU layers that output only zeros, sigmoid/tanh layers that output only their bounds,
 gradients that stay None or exactly zero over steps (`zero_gradients`), torch's gradient
 accumulation undone by a `zero_grad()` between its passes (`zeroed_passes`), a softmax over
-the steps of a sequence (`softmax_axis`), and gradient norms
+the steps of a sequence (`softmax_axis`), a hand-written backward that ignores the
+gradient it is given (`upstream_ignored`: a custom torch Function's, run again), and gradient norms
 that explode or vanish across the layers, naming the sigmoid/tanh ops in between (`norms`);
 `program_bugs` adds, first, bugs in how the program
 is written (gradient ascent, identical hidden units, a softmax over the batch, unscaled
@@ -50,6 +51,7 @@ from .program_bugs import with_program_bugs
 from .recorder import Recorder
 from .summary import NoValues, nonfinite_each
 from .softmax_axis import softmax_over_steps
+from .upstream_ignored import upstream_ignored
 from .why_none import path_nodes
 from .zero_gradients import always_zero, zero_findings, zero_names
 from .zeroed_passes import zeroed_between_passes
@@ -166,6 +168,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         found += outer_broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         found += logits_given_as_probabilities(nodes) + output_out_of_range(nodes)
         found += softmax_over_steps(nodes)
+        found += upstream_ignored(_backward_steps(recording))
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
         origin = find_nan_origin(nodes, entered=True) if any(
@@ -242,6 +245,12 @@ def _overflow_explained(found: list) -> list:
                 f"rate (a smaller one would only delay the overflow)"))
             nan.related = cause.source
     return found
+
+
+def _backward_steps(recording) -> list:
+    """Another engine's BackwardSteps in `recording` (a RecordedStep's, a torch tape's)."""
+    steps = getattr(recording, "backward_steps", None)
+    return list(steps if steps is not None else getattr(recording, "steps", ()))
 
 
 def _bookkeeping(step) -> bool:

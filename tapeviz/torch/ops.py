@@ -101,7 +101,7 @@ class TorchOp:
     """One torch function (or method, or operator) as the debugger sees an op."""
 
     __slots__ = ("name", "__name__", "label", "kind", "input_names", "route", "nondiff",
-                 "broadcasting", "inplace", "__weakref__")
+                 "broadcasting", "inplace", "function", "__weakref__")
     layout = "NCHW"   # torch's images and kernels: channels first (the inspector transposes)
     engine = "torch"  # NaN/Inf fixes name torch's functions (nonfinite.FIXES)
 
@@ -114,6 +114,16 @@ class TorchOp:
         self.nondiff = name in NONDIFF
         self.broadcasting = name in BROADCASTING
         self.inplace = self.kind == "update"
+        self.function = None      # a custom torch.autograd.Function's class: its apply
+
+    def vjp_again(self, node, upstream):
+        """A custom Function's input gradients for `upstream` (an array), its forward and
+        backward run again on copies of `node`'s inputs; None for torch's own ops (autograd
+        differentiates them: nothing of the user's to check)."""
+        if self.function is None:
+            return None
+        from .function_check import vjp_again   # (only when asked: diagnose's check)
+        return vjp_again(self.function, node, upstream)
 
     def forward(self, *arrays, **params):
         """What the widget's gradient check reruns; a torch op has no numpy forward."""

@@ -65,11 +65,14 @@ def _wrap_zero_grads(wrapped: bool) -> None:
                 owner.zero_grad = own
 
 
-def _as_one_op(name: str, call, args: tuple, kwargs: dict):
+def _as_one_op(name: str, call, args: tuple, kwargs: dict, function=None):
     """`call(*args, **kwargs)` heard as the one op `name`, its insides unheard (autograd
-    makes one node of what runs without the mode, so its backward is one step too)."""
+    makes one node of what runs without the mode, so its backward is one step too);
+    `function`: the custom autograd.Function class it applies (diagnose checks its backward)."""
     def traced():
         op = ops.op_named(name)
+        if function is not None:
+            op.function = function
         tapes, route = _mode.local.tapes, op.route
         if tapes or route.heard or route.steps or _mode._thread.state.layer_listeners:
             return _mode._traced(op, call, args, kwargs, route, tapes)
@@ -86,7 +89,7 @@ _CLIP_OWNERS = (torch.nn.utils, torch.nn.utils.clip_grad)   # the modules that n
 def _apply_as_one_op(cls, *args, **kwargs):
     """A custom `torch.autograd.Function`'s `apply`: one op named after its class."""
     return _as_one_op(cls.__name__, functools.partial(_FUNCTION_APPLY.__func__, cls), args,
-                      kwargs)
+                      kwargs, cls)
 
 
 @functools.wraps(_CLIP)
