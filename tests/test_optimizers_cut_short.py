@@ -1,7 +1,7 @@
 """An apply_gradients a listener cuts short: its variables and slots are put back when a
-breakpoint or a Runner could stop one of its updates, and only then are their old values held
-(decided once per change of subscriptions and apply line): otherwise the error says what the
-update left."""
+breakpoint could stop one of its updates, and only then are their old values held (decided
+once per change of subscriptions and apply line; a Runner's stop lets an apply finish):
+otherwise the error says what the update left."""
 import sys
 
 import pytest
@@ -171,3 +171,25 @@ def test_a_runner_stopped_inside_an_update_leaves_no_variable_half_updated():
     train(*expected, reference, steps)
     assert int(optimizer.iterations) == steps
     assert _values(optimizer, [a, b]) == _values(reference, expected)
+
+
+def test_a_runner_gate_hearing_ops_holds_no_old_value():
+    """A paused Runner's gate hears every op, but its stop lets an apply finish: an apply
+    keeps no old values for it (was: held while any gate heard ops, ops/recycler.py could
+    not reuse them), and a listener's error says what the update left."""
+    def train(w):
+        while True:
+            w.assign_sub(w * 0.1)
+
+    runner = Runner(train, tf.Variable(1.0))
+    runner.pause()
+    runner.start()
+    try:
+        assert runner.wait_paused(10.0)
+        variables = _three("gate_hearing")
+        optimizer = tf.keras.optimizers.Adam(0.1)
+        error = _apply_with(_planted_at(variables[1]), optimizer, variables)
+        assert _said_what_it_left(error)
+    finally:
+        runner.stop()
+        assert runner.join(10.0) and runner.state == "stopped"

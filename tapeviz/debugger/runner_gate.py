@@ -10,8 +10,8 @@ fast path, and the runner hears only its gradient calls (to count steps).
 """
 from __future__ import annotations
 
+import sys
 import threading
-import weakref
 from operator import attrgetter
 
 from .. import events
@@ -21,13 +21,27 @@ from . import live_runners
 from .pause_point import PausePoint
 from .runner_loop import ran_in_a_loop
 
-_hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
 _value_of = attrgetter("_value")
+_WHOLE_UPDATES: set = set()   # code of the functions a stop lets return (`whole_update`)
 
 
-def any_gate_hearing() -> bool:
-    """Whether a Runner's gate hears ops now: a pause or a stop may land inside any op."""
-    return bool(_hearing)
+def whole_update(function):
+    """Mark `function` (an optimizer's apply) as one training update that a Runner's stop lets
+    return before it lands: nothing a Runner does cuts it short, so it need hold no old
+    values to put back for one. Returns `function` (a decorator)."""
+    _WHOLE_UPDATES.add(function.__code__)
+    return function
+
+
+def _inside_whole_update() -> bool:
+    """Whether the calling thread runs inside a `whole_update` function now: asked only
+    while a stop is pending (a walk up the training thread's frames)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code in _WHOLE_UPDATES:
+            return True
+        frame = frame.f_back
+    return False
 
 
 class RunnerStopped(BaseException):
@@ -49,10 +63,8 @@ class RunnerGate:
         if wanted != self._hearing:
             self._hearing = wanted
             if wanted:
-                _hearing.add(self)
                 events.subscribe(self._gate, kinds=(events.OpExecuted, events.VJPApplied))
             else:
-                _hearing.discard(self)
                 events.unsubscribe(self._gate)
 
     def _release(self) -> None:
@@ -161,17 +173,25 @@ class RunnerGate:
         """Whether the loop is inside a training update, which a stop lets finish (Keras's
         `stop_training` and Lightning's `should_stop` end a loop at a step's end): just
         after an update op (its variable takes the value once the op returns: an optimizer's
-        slot, its step count, fit's metrics), or after the last gradient call's first write
-        of a variable it differentiated and before its last (the lecture's w.assign_sub, then
-        b's). Not rolled back: torch's step has written every parameter before its updates
-        are heard."""
-        if getattr(node.op, "kind", None) == "update":
+        slot, its step count, fit's metrics), inside an optimizer's apply (`whole_update`),
+        or after the last gradient call's first write of a variable it differentiated and
+        before its last (the lecture's w.assign_sub, then b's) until an op other than an
+        update reads one written (the next forward pass: a source the loop trains not, a
+        frozen one, is never written). Not rolled back: torch's step has written every
+        parameter before its updates are heard."""
+        if getattr(node.op, "kind", None) == "update" or _inside_whole_update():
             return True
         before = self._sources_before
         if before is None:
             return False
-        written = [id(variable._value) != value for variable, value in zip(*before)]
-        return any(written) and not all(written)
+        sources, ids = before
+        written = [variable for variable, value in zip(sources, ids)
+                   if id(variable._value) != value]
+        if not written or len(written) == len(sources):
+            return False
+        read = node.input_ids
+        return not any(id(variable) in read or id(variable._value) in read
+                       for variable in written)
 
     def _hold(self, point: PausePoint) -> None:
         """Pause the loop's own thread at `point`, as a `pause()` landing there would."""

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from ... import arguments, events
+from ...debugger.runner_gate import whole_update
 from ...dispatch import name_scope, unrecorded
 from ...errors import (DTypeError, InvalidArgumentError, MisuseError, add_note,
                        bad_argument, describe)
@@ -230,6 +231,7 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
                                                             f"for {len(variables)} variables")
         self.apply_gradients(zip(grads, variables))
 
+    @whole_update   # (a Runner's stop lets it return: no variable half-stepped)
     def _apply(self, pairs: list) -> None:
         """Unscale (`loss_scale_factor`) and clip the gradients, then for each pair the
         weight decay and the update formula; never taped.
@@ -276,9 +278,10 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
                     self._iterations.assign_add(1)
                     return
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
-            # a debugger quit, a Runner's stop); held only while one that can may hear an
-            # update: held, the old values cannot be recycled (ops/recycler.py): +4%
-            # instructions an Adam apply, ~3k a step of bench_debugger's regression loop
+            # a debugger quit; a Runner's stop lets the apply return); held only while one
+            # that can may hear an update: held, the old values cannot be recycled
+            # (ops/recycler.py): +4% instructions an Adam apply, ~3k a step of
+            # bench_debugger's regression loop
             before = [] if self._may_be_cut_short(known) else None
             if before is not None and averaging:
                 before += self._undo_averages()

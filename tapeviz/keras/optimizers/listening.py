@@ -2,16 +2,17 @@
 
 `Optimizer` inherits these. `_apply` asks whether any subscriber can hear an update op
 (none: the formula's numbers are computed without running its ops), whether one may stop
-an update midway (a breakpoint, a Runner's gate: then the old values are held, to be put
-back), and the user's line the update ops share (found once, not walked per op). Each is
-decided once per change of subscriptions, so an apply pays a compare.
+an update midway (a breakpoint: then the old values are held, to be put back; a Runner's
+stop lets the apply return, `runner_gate.whole_update`), and the user's line the update
+ops share (found once, not walked per op). Each is decided once per change of
+subscriptions, so an apply pays a compare.
 """
 from __future__ import annotations
 
 import sys
 
 from ... import events
-from ...debugger import breakpoint_listener, runner_gate
+from ...debugger import breakpoint_listener
 from ...debugger.variable_names import shown_names
 from ...call_site import site_of
 from ...sourceinfo import runs_own_code_only, source_from
@@ -51,14 +52,15 @@ class UpdateListening:
 
     def _may_be_cut_short(self, line) -> bool:
         """Whether a listener may raise inside an update whose ops run at user line `line`
-        (None: not known): a Runner's gate that hears ops, or an enabled breakpoint that can
-        match one. Decided once per change of subscriptions and line, so an apply pays a
-        compare (deciding on every apply cost more than holding the values)."""
+        (None: not known): an enabled breakpoint that can match one (a Runner's gate
+        does not: its stop lets the apply return). Decided once per change of subscriptions
+        and line, so an apply pays a compare (deciding on every apply cost more than holding
+        the values)."""
         seen, decided_at, verdict = self._cut_verdict
         if seen == events.changes and decided_at is line:
             return verdict
         seen = events.changes   # read first: a change meanwhile makes the next apply decide
-        verdict = runner_gate.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
+        verdict = breakpoint_listener.may_stop_updates_at(line)
         self._cut_verdict = (seen, line, verdict)
         return verdict
 
