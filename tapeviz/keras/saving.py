@@ -81,7 +81,7 @@ def _model_config(model) -> dict:
     from .models import Sequential
     if isinstance(model, Sequential):   # its input as Keras 3's InputLayer, not a layer's key
         layers = [_serialized("keras.layers", layer, {
-            key: value for key, value in layer.get_config().items()
+            key: value for key, value in _layer_config(layer).items()
             if key != "batch_input_shape"}) for layer in model.layers]
         config = {"name": model.name, "trainable": model.trainable, "layers": layers}
         if model._input_shape is not None:
@@ -116,7 +116,8 @@ def _functional_config(model) -> dict:
     layers, calls_of = [], {}
     for layer in model.layers:
         calls_of[id(layer)] = []
-        layers.append({**_serialized("keras.layers", layer, _input_config(layer)),
+        layers.append({**_serialized("keras.layers", layer, _input_config(layer)
+                                     or _layer_config(layer)),
                        "name": layer.name, "inbound_nodes": calls_of[id(layer)]})
     for leaf in nest.flatten(model._model_inputs):
         made[id(leaf)] = [leaf._call.layer.name, 0, 0]
@@ -130,6 +131,27 @@ def _functional_config(model) -> dict:
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
             "input_layers": [made[id(t)] for t in nest.flatten(model._model_inputs)],
             "output_layers": [made[id(t)] for t in nest.flatten(model._model_outputs)]}
+
+
+# tf.constant_initializer is TF's own class in TF 2, which Keras 3 writes by its module and
+# registered name (its Keras name, ConstantInitializer, is no class Keras 3 can load)
+_TF_CONSTANT = {"module": "tensorflow.python.ops.init_ops_v2", "class_name": "Constant",
+                "registered_name": "Constant"}
+
+
+def _layer_config(layer) -> dict:
+    """A layer's config with its initializers as Keras 3 writes them: module, class name,
+    config and registered name."""
+    return {key: _initializer_config(value) if key.endswith("_initializer") else value
+            for key, value in layer.get_config().items()}
+
+
+def _initializer_config(value):
+    if not isinstance(value, dict) or "class_name" not in value:
+        return value
+    if value["class_name"] == "ConstantInitializer":
+        return {**_TF_CONSTANT, "config": value["config"]}
+    return {"module": "keras.initializers", **value, "registered_name": None}
 
 
 def _input_config(layer):
@@ -221,11 +243,13 @@ def _layer(serialized: dict):
 
 def _plain(value):
     """A Keras 3 nested object as tapeviz's configs write it: a dtype policy its name, an
-    initializer {'class_name', 'config'} without the None-valued keys tapeviz's lack."""
+    initializer {'class_name', 'config'} without the None-valued keys tapeviz's lack (TF's
+    tf.constant_initializer class, Keras's name Constant, tapeviz's ConstantInitializer)."""
     if isinstance(value, dict) and "class_name" in value and "module" in value:
         if value["class_name"] in ("DTypePolicy", "FloatDTypePolicy"):
             return value["config"]["name"]
-        return {"class_name": value["class_name"],
+        tf_constant = all(value.get(key) == _TF_CONSTANT[key] for key in _TF_CONSTANT)
+        return {"class_name": "ConstantInitializer" if tf_constant else value["class_name"],
                 "config": {k: v for k, v in value.get("config", {}).items()
                            if v is not None or k == "seed"}}
     return value
