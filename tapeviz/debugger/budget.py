@@ -55,7 +55,14 @@ class StepBudget:
         with self._lock:
             self._running_pass = self._looked_in_flight = None
             self._records.leave()   # (a segment following a program: its ops so far)
+            last = self._steps[-1] if self._steps else None
             ended = self._end_step("raised", closing=False)
+            if ended is None and self._steps and self._steps[-1] is not last and \
+                    self._steps[-1].label == "evaluation":
+                # its ops, no tape's and read no update's output, were taken for an
+                # evaluation as the step before was committed: the step that raised is it
+                ended = self._steps[-1]
+                ended.label = "raised"
             if ended is not None:
                 ended.error = error
             self._begin_segment()

@@ -87,10 +87,12 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     divergence that `ascent` explains). `nodes`: the shown step's forward nodes; `steps`:
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
-    evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
-                  + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps)
-                  + mean_of_uneven_batch_means(steps) + memorised_labels(steps)
-                  + scaled_apart(steps))
+    # a step that raised is no evaluation, though it got no gradient: judged without it
+    judged = steps[:-1] if steps and steps[-1].error is not None else steps
+    evaluation = (training_mode_in_evaluation(judged)   # read before the step is swapped
+                  + standardised_by_own_statistics(judged) + evaluated_on_training_data(judged)
+                  + mean_of_uneven_batch_means(judged) + memorised_labels(judged)
+                  + scaled_apart(judged))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     cleared = gradients_cleared(steps)

@@ -1,7 +1,8 @@
 """A torch parameter replaced by a tensor computed from it: `w = w - lr * w.grad` outside
 `torch.no_grad()`. The new `w` is no leaf (autograd tracks it as a function of the old
 one), so backward leaves its `.grad` None and the next `lr * w.grad` fails on None with
-Python's own TypeError, which no torch call raised and no note can reach. (The numpy
+Python's own TypeError, which no torch call raised and no note can reach. Inside
+`torch.no_grad()` the new `w` requires no grad at all, and the next backward() fails. (The numpy
 engine's `w = w - lr * g` is `rebound.py`'s.) Found from a recorded step: a `sub` of a
 parameter's value and a multiple of the gradient the step before left it, whose output the
 forward pass then reads in the parameter's place.
@@ -33,7 +34,8 @@ def parameters_rebound(steps) -> list:
         gradients = before.variable_gradients
         if not gradients:
             continue
-        nodes = [node for node in step.nodes if node.phase == "forward"]
+        ops = [op for op in step.ops if op.node.phase == "forward"]
+        nodes = [op.node for op in ops]
         made = {node.output_id: node for node in nodes}
         for position, node in enumerate(nodes):
             if engine_of(node.op) != "torch" or role(node.op) != "subtract" or \
@@ -46,7 +48,7 @@ def parameters_rebound(steps) -> list:
                     np.array_equal(_array(x), _array(gradient)) for x in step_made.inputs):
                 continue
             if any(node.output_id in later.input_ids for later in nodes[position + 1:]):
-                return [_finding(variable, node, step)]
+                return [_finding(variable, node, step, tracked=ops[position].taped)]
     return []
 
 
@@ -63,15 +65,23 @@ def _assigned_name(source) -> str | None:
     return None
 
 
-def _finding(variable, node, step) -> Finding:
+def _finding(variable, node, step, tracked: bool) -> Finding:
+    """`tracked`: autograd recorded the rebinding (it ran outside torch.no_grad())."""
     name = _assigned_name(node.source) or shown_name(variable)   # (the rebinding reads
     #                                               as the name's second binding: 'leaf:0')
+    if tracked:
+        what = (f"outside torch.no_grad(): the new {name} is no leaf (autograd tracks it as a "
+                f"function of the old parameter), so backward leaves its .grad None, the next "
+                f"update fails on `lr * None` (Python's TypeError), and each step's graph "
+                f"reaches back through every update before it")
+    else:
+        what = (f"inside torch.no_grad(): the new {name} is a plain tensor that does not "
+                f"require grad, no longer the parameter, so the forward pass after it builds "
+                f"no graph and its backward() fails ('element 0 of tensors does not require "
+                f"grad')")
     message = (f"{name} is replaced by a tensor computed from it, at {_where(node.source)} "
-               f"(step {step.number}), outside torch.no_grad(): the new {name} is no leaf "
-               f"(autograd tracks it as a function of the old parameter), so backward "
-               f"leaves its .grad None, the next update fails on `lr * None` (Python's "
-               f"TypeError), and each step's graph reaches back through every update before "
-               f"it; fix: update the parameter in place, untracked: with torch.no_grad(): "
+               f"(step {step.number}), {what}; fix: update the parameter in place, "
+               f"untracked: with torch.no_grad(): "
                f"{name} -= lr * {name}.grad, then {name}.grad.zero_() (or "
                f"torch.optim.SGD([...], lr) and optimizer.step())")
     return Finding("parameter_rebound", message, node, variables=(variable.name,))

@@ -81,7 +81,12 @@ def cut_of(frame, loss: str) -> tuple | None:
     held = "holds parameters that require grad" if isinstance(graded[1], torch.nn.Module) \
         else "requires grad"
     reads = f"{graded[0]} {held}; {made}, made from it, does not{after}"
-    if _under_no_grad(statement, scope):
+    if graded[1] is None:   # (`w = w - lr * w.grad` under no_grad: the parameter replaced)
+        why = (f"{made} was rebound, under torch.no_grad(), to a new tensor computed from it, "
+               f"which requires no grad: no longer the parameter (the old {made} did){after}; "
+               f"fix: update the parameter in place, {_in_place(statement, made)} inside "
+               f"torch.no_grad(), then {made}.grad.zero_() (or an optimizer's step())")
+    elif _under_no_grad(statement, scope):
         why = (f"torch.no_grad() (or inference_mode) around the line that made {made} cut it "
                f"off the graph ({reads}); fix: compute the loss outside that block")
     else:
@@ -136,12 +141,31 @@ def _cut_by(binding, scope, names: dict, name: str, depth: int):
     graded = next((n for n in read if _requires_grad(names.get(n))), None)
     if graded is not None:
         return binding, name, (graded, names[graded])
+    if _updated(binding, name) and _under_no_grad(binding, scope):
+        return binding, name, (name, None)   # (the value that required grad is gone)
     for other in read:
         if other != name and isinstance(names.get(other), _LEFT_GRAPH):
             found = _cut(scope, names, other, binding.lineno, depth + 1)
             if found is not None:
                 return found
     return None
+
+
+def _updated(binding, name: str) -> bool:
+    """Whether `binding` rebinds `name` to a value computed from `name.grad`: a step of a
+    parameter, which had a gradient then (`w = w - lr * w.grad`)."""
+    return any(isinstance(node, ast.Attribute) and node.attr == "grad"
+               and isinstance(node.value, ast.Name) and node.value.id == name
+               for node in ast.walk(binding.value))
+
+
+def _in_place(statement, name: str) -> str:
+    """`w -= lr * w.grad` for the statement `w = w - lr * w.grad`; a generic form otherwise."""
+    value = statement.value
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Sub) and \
+            isinstance(value.left, ast.Name) and value.left.id == name:
+        return f"{name} -= {ast.unparse(value.right)}"
+    return f"{name} -= lr * {name}.grad"
 
 
 def _shown(statement, scope) -> bool:
