@@ -155,6 +155,41 @@ def test_filter_gradient_uses_the_input_gradients_grid_only_for_the_same_g():
     np.testing.assert_array_equal(conv_taps.filter_gradient(x, other, (3, 3), (1, 1)), fresh)
 
 
+@pytest.mark.parametrize("n, hw, dilations", [
+    (32, (26, 26), (1, 1)),   # the guide's second conv: one batched product of every image
+    (57, (6, 7), (1, 1)),     # more images than one product holds: two groups
+    (3, (9, 8), (2, 1)),      # dilated: an image's rows end 2 grid rows above its last
+])
+def test_filter_gradient_image_by_image_reads_no_grid_row_under_an_images_outputs(
+        n, hw, dilations, monkeypatch):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((n,) + hw + (16,)).astype(np.float32)
+    oh, ow = hw[0] - 2 * dilations[0], hw[1] - 2 * dilations[1]
+    g = rng.standard_normal((n, oh, ow, 16)).astype(np.float32)
+    expected = np.zeros((3, 3, 16, 16))
+    for a in range(3):
+        for b in range(3):
+            rows = x[:, a * dilations[0]:a * dilations[0] + oh,
+                     b * dilations[1]:b * dilations[1] + ow].reshape(-1, 16)
+            expected[a, b] = rows.T.astype(np.float64) @ g.reshape(-1, 16)
+    monkeypatch.setattr(conv_taps, "_MOST_PRODUCT_VALUES", 56 * 9 * 16 * 16, raising=False)
+    laid = conv_taps._scratch.zeros
+
+    def nan_under_outputs(key, shape, dtype):
+        """g's grid with NaN under each image's last output row: a product that read those
+        rows would give NaN (the blocks of rows read them, as zeros)."""
+        if key[0] != "placed":
+            return laid(key, shape, dtype)
+        grid = np.zeros(shape, dtype)
+        grid[:, oh:] = np.nan
+        return grid
+
+    monkeypatch.setattr(conv_taps._scratch, "zeros", nan_under_outputs)
+    conv_taps._scratch.laid_out = None
+    got = conv_taps.filter_gradient(x, g, (3, 3), dilations)
+    np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-4)
+
+
 @pytest.mark.parametrize("contiguous", [True, False])
 def test_strided_view_reads_the_same_windows_as_as_strided_and_is_read_only(contiguous):
     x = np.arange(2 * 5 * 6 * 3, dtype=np.float32).reshape(2, 5, 6, 3)

@@ -7,11 +7,11 @@ guide's second conv). The grid's pixels past each image's last output row and co
 computed too and never kept (17% more rows on the guide's 26x26 images). The input
 gradient is the same correlation, with the flipped kernel, of g laid on the input's grid;
 the filter gradient contracts the shifted input with g laid the same way (on the input
-gradient's own grid when that just laid out the same g), all taps of a block in one matmul
-call. A block's taps add into its total inside BLAS where numpy's
-OpenBLAS is found (`blas.py`: a kernel row's taps as one product of depth KW*C where its
-small-matrix kernel is), else by a numpy matmul and an add a tap. Work goes in
-blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
+gradient's own grid when that just laid out the same g), all taps of an image (or of a
+block of rows, for large images) in one matmul call. A block's taps add into its total
+inside BLAS where numpy's OpenBLAS is found (`blas.py`: a kernel row's taps as one product
+of depth KW*C where its small-matrix kernel is), else by a numpy matmul and an add a tap.
+Work goes in blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
 buffers reused from call to call: a fresh large array costs a page fault per 4 KB each
 time it is touched (glibc hands freed memory back to the system), 1,100 of the guide
 step's 3,400 faults came from such temporaries.
@@ -248,7 +248,8 @@ def _keep_outputs(block, top, hp, origin, out, store=None):
 
 def filter_gradient(xp, g, khw, dilations):
     """Stride-1 filter gradient: per kernel tap, the shifted flat input grid contracted with
-    g laid on the same grid (zeros where the grid has no output pixel). Blocks of rows
+    g laid on the same grid (zeros where the grid has no output pixel). Image by image
+    where an image's rows fit a block (`_filter_gradient_by_images`), else blocks of rows
     stay in cache, and one matmul call takes all the taps of a block at once: the taps'
     (C, rows) slices form one strided view (1.0-1.2 against 1.8-2.1 ms for one matmul a tap
     over all rows, the guide's second conv)."""
@@ -261,12 +262,16 @@ def filter_gradient(xp, g, khw, dilations):
     else:
         placed = _scratch.zeros(("placed", oh, ow), (n, hp, wp, o), g.dtype)
         placed[:, :oh, :ow] = g
-    rows = n * hp * wp - _tap_offsets(khw, dilations, wp)[-1]
     flat = np.ascontiguousarray(xp).reshape(-1, c)
     upstream = placed.reshape(-1, o)
     dtype = np.result_type(xp.dtype, g.dtype)
-    dw, part = np.zeros((kh, kw, c, o), dtype), np.empty((kh, kw, c, o), dtype)
     step = flat.strides[0]
+    per_image = (oh - 1) * wp + ow   # an image's grid rows from its first output to its last
+    if per_image * max(c, o) * flat.itemsize <= _BLOCK_BYTES and flat.dtype == dtype:
+        return _filter_gradient_by_images(flat, upstream, (n, hp, wp), khw, dilations,
+                                          per_image)
+    rows = n * hp * wp - _tap_offsets(khw, dilations, wp)[-1]
+    dw, part = np.zeros((kh, kw, c, o), dtype), np.empty((kh, kw, c, o), dtype)
     taps = strided_view(flat, (kh, kw, c, rows),
                         (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step))
     # taps[a, b]: (C, rows), the input shifted by tap (a, b)
@@ -277,3 +282,32 @@ def filter_gradient(xp, g, khw, dilations):
         dw += part
     return dw
 
+
+
+# values of (images, KH, KW, C, O) products a call of `_filter_gradient_by_images` holds
+_MOST_PRODUCT_VALUES = 1 << 17
+
+
+def _filter_gradient_by_images(flat, upstream, grid, khw, dilations, per_image):
+    """The filter gradient image by image: each image's taps, from its first output pixel's
+    grid row to its last (`per_image` rows, not the grid's whole image: the rows under its
+    last output row, where g is laid as zeros, left out), in one batched matmul of the
+    images' taps in turn, while an image's rows stay in cache; the images' products then
+    summed. The guide's second conv: 622 of 676 rows an image, 1.18-1.24 against 1.26-1.41
+    ms hot (one thread, load 12)."""
+    n, hp, wp = grid
+    kh, kw = khw
+    c, o = flat.shape[1], upstream.shape[1]
+    step, image = flat.strides[0], hp * wp
+    dw = np.zeros((kh, kw, c, o), flat.dtype)
+    images = max(1, _MOST_PRODUCT_VALUES // (kh * kw * c * o))
+    for first in range(0, n, images):
+        count = min(images, n - first)
+        # taps[m, a, b]: (C, rows) image m's rows shifted by tap (a, b); g's the same rows
+        taps = strided_view(flat[first * image:], (count, kh, kw, c, per_image),
+                            (image * step, dilations[0] * wp * step, dilations[1] * step,
+                             flat.strides[1], step))
+        g_rows = strided_view(upstream[first * image:], (count, 1, 1, per_image, o),
+                              (image * upstream.strides[0], 0, 0) + upstream.strides)
+        dw += np.add.reduce(np.matmul(taps, g_rows), axis=0)
+    return dw
