@@ -5,6 +5,7 @@ Python's exit, which stops each one (its thread is a daemon) and says so."""
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import time
@@ -18,6 +19,8 @@ from ..variable import Variable
 _live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
 _sharing = threading.Lock()   # the live set changed, or a runner's sources compared, one at a time
 _EXIT_GRACE = 2.0   # seconds Python's exit waits, at most, for the stopped runners' loops
+_EXIT_LIMIT = 60.0  # ... and then for one inside a call its exit must not cut (below)
+_uncut: list = []   # the folders of libraries whose calls Python's exit must not cut
 
 
 started_not_ended = 0   # len(_live), read by each gradient call of a runner's (a WeakSet's
@@ -126,9 +129,45 @@ def _stop_at_exit() -> None:
     for runner in runners:
         if runner._thread is not None:   # (None: another thread is in its start() now)
             runner._thread.join(max(0.0, deadline - time.monotonic()))
+    _wait_for_uncut_calls(runners)
 
 
 atexit.register(_stop_at_exit)
+
+
+def wait_at_exit_inside(folder: str) -> None:
+    """Python's exit waits for a runner's loop inside a call of the library in `folder`
+    (torch's) until that call returns and the loop stops at its next op: a daemon thread
+    that wakes inside such a call while the interpreter finalizes aborts the process
+    ('terminate called without an active exception': C++ code unwinding the thread)."""
+    _uncut.append(os.path.join(folder, ""))   # (torch's, not torchvision's)
+
+
+def _wait_for_uncut_calls(runners: list) -> None:
+    """After the grace: wait for each runner still inside an uncut call, at most _EXIT_LIMIT
+    seconds in all, saying so on stderr."""
+    deadline = None
+    for runner in runners:
+        thread = runner._thread
+        while thread is not None and thread.is_alive() and _inside_uncut(thread):
+            if deadline is None:
+                deadline = time.monotonic() + _EXIT_LIMIT
+                print(f"tapeviz: waiting for the training loop {runner.name!r} to return "
+                      f"from the library call it is in (at most {_EXIT_LIMIT:.0f} s): Python "
+                      f"exiting under it would abort the process", file=sys.stderr)
+            if time.monotonic() > deadline:
+                return
+            thread.join(0.05)
+
+
+def _inside_uncut(thread) -> bool:
+    """Whether `thread` runs a call of a library registered by `wait_at_exit_inside`."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(tuple(_uncut)):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _same_code(a: Callable, b: Callable) -> bool:

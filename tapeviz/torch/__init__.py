@@ -63,11 +63,19 @@ try:
 except ImportError as error:   # torch is an optional extra
     raise ImportError('tapeviz.torch needs PyTorch: pip install "tapeviz[torch]"') from error
 
+import os
+
+from ..debugger import live_runners
 from ..debugger.breakpoint import break_on, breakpoints, clear_breakpoints
 from .nan import find_nan_origin
 from .ops import TorchOp
 from .tape import TorchTape, record
 from . import why_none  # noqa: F401  (debugger.why_none's reasons for torch tensors)
+
+# a Runner's loop inside torch's C++ (or the mode's handler around it) when Python exits is
+# waited for: a daemon thread waking there as the interpreter finalizes aborts the process
+live_runners.wait_at_exit_inside(torch.__path__[0])
+live_runners.wait_at_exit_inside(os.path.dirname(__file__))
 
 __all__ = ["TorchOp", "TorchTape", "break_on", "breakpoints", "clear_breakpoints",
            "find_nan_origin", "record"]
