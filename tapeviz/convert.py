@@ -355,7 +355,8 @@ def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
 def _nested_to_array(value, op):
     try:
         array = np.asarray(value)
-    except (ValueError, TypeError) as exc:
+    # RuntimeError: an object's own __array__ refusing (a torch tensor that requires grad)
+    except (ValueError, TypeError, RuntimeError) as exc:
         if "inhomogeneous" in str(exc):
             raise InvalidArgumentError(op, f"expected a tensor, number, array or nested list "
                                            f"of numbers with rows of one length; got a ragged "
@@ -406,8 +407,23 @@ def _check_numeric(array, value, op):
             raise cls(op, f"expected a tensor, number, array or nested list of real numbers; "
                           f"got {_short(value)}, complex: tapeviz's dtypes are floats, ints and "
                           f"bool", hint="keep the real and imaginary parts as two float tensors")
+        if isinstance(value, np.ndarray):   # its repr, cut short, may not show the dtype
+            raise cls(op, "expected a tensor, number, array or nested list of numbers; got a "
+                          f"numpy array of dtype {array.dtype.name}, shape {array.shape}: "
+                          f"{_short(value)}", hint=_object_array_hint(array))
         raise cls(op, "expected a tensor, number, array or nested list of numbers; "
                       f"got {_short(value)} of type {type(value).__name__}")
+
+
+def _object_array_hint(array) -> str | None:
+    """How to read an object array that holds numbers alone (np.array(rows, dtype=object))."""
+    if array.dtype.kind != "O":
+        return None
+    try:
+        np.asarray(array.tolist(), dtype=np.float32)
+    except (ValueError, TypeError):
+        return None
+    return "it holds numbers alone: read it as floats first, np.asarray(x, dtype=np.float32)"
 
 
 def _holds_float64(value) -> bool:

@@ -49,7 +49,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
     rank = len(tensor.shape)
     axes = tuple(range(rank)) if axis is None else normalize_axes("norm", axis, rank)
     matrix = axis is not None and len(axes) == 2
-    if len(axes) > 2 or (axis is not None and not axes):
+    if axis is not None and (len(axes) > 2 or not axes):   # None: every value, as one vector
         raise InvalidArgumentError("norm", f"axis must be None, an int or a pair of ints; got "
                                            f"{axis!r}")
     euclidean = ord in ("euclidean", "fro") or (ord == 2 and not matrix)

@@ -280,11 +280,18 @@ def valid_call(fn_name: str, fn) -> dict:
 
 def call(fn, kwargs: dict):
     """Call with tensor inputs positionally for ops (as users do), keywords otherwise."""
+    args, kwargs = arguments(fn, kwargs)
+    return fn(*args, **kwargs)
+
+
+def arguments(fn, kwargs: dict) -> tuple:
+    """(positional, keyword) arguments as a user passes `kwargs` to `fn`."""
     if isinstance(fn, Op):
-        return fn(*(kwargs[p] for p in parameters(fn) if p in kwargs))
+        return [kwargs[p] for p in parameters(fn) if p in kwargs], {}
     if fn is tf.data.Dataset.range:  # range(*args, output_type=None)
-        return fn(kwargs.pop("start"), kwargs.pop("limit"), **kwargs)
-    return fn(**kwargs)
+        rest = dict(kwargs)
+        return [rest.pop("start"), rest.pop("limit")], rest
+    return [], kwargs
 
 
 # bad values of each kind, per role; every one must raise

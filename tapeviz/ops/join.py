@@ -137,8 +137,9 @@ def unstack(value, num=None, axis=0, name=None):
     return [_getitem(value, key=_along(axis, i)) for i in range(shape[axis])]
 
 
-def _split_sizes(spec, length: int, axis: int) -> list:
+def _split_sizes(spec, shape: tuple, axis: int) -> list:
     """Piece lengths from split's `num_or_size_splits`: a count, or sizes with one -1 allowed."""
+    length = shape[axis]
     given = arguments.int_list("split", "num_or_size_splits", spec)
     if arguments.ndim(spec) == 0:
         (count,) = given
@@ -147,7 +148,7 @@ def _split_sizes(spec, length: int, axis: int) -> list:
             sizes = [quotient + 1] * remainder + [quotient] * (count - remainder)
             hint = f"pass sizes instead, e.g. {sizes}" if 0 < count <= length else None
             raise ShapeError("split", f"cannot split axis {axis} of length {length} into {count} "
-                                      f"equal pieces", hint=hint)
+                                      f"equal pieces; value has shape {tuple(shape)}", hint=hint)
         return [length // count] * count
     values = list(given)
     if any(v < -1 for v in values) or values.count(-1) > 1:
@@ -169,7 +170,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name=None):
     [[1, 2], [3, 4, 5]]
     """
     shape, axis = _axis_of_nonscalar("split", value, axis)
-    sizes = _split_sizes(num_or_size_splits, shape[axis], axis)
+    sizes = _split_sizes(num_or_size_splits, shape, axis)
     bounds = np.cumsum([0] + sizes).tolist()
     return [_getitem(value, key=_along(axis, slice(start, stop)))
             for start, stop in itertools.pairwise(bounds)]

@@ -129,7 +129,9 @@ def tensordot(a, b, axes, name=None):
     a_axes, b_axes = _contracted_axes(a_rank, b_rank, axes)
     if [a_shape[i] for i in a_axes] != [b_shape[i] for i in b_axes]:
         raise ShapeError("tensordot", f"contracted dimensions must match; got "
-                         f"{[a_shape[i] for i in a_axes]} and {[b_shape[i] for i in b_axes]}")
+                         f"{[a_shape[i] for i in a_axes]} (axes {a_axes} of a, shape "
+                         f"{tuple(a_shape)}) and {[b_shape[i] for i in b_axes]} (axes {b_axes} "
+                         f"of b, shape {tuple(b_shape)})")
     a_free = [i for i in range(a_rank) if i not in a_axes]
     b_free = [i for i in range(b_rank) if i not in b_axes]
     size = int(np.prod([a_shape[i] for i in a_axes], dtype=np.int64))

@@ -38,6 +38,19 @@ def _numbers_only(name: str, forward):
     return checked
 
 
+def _floats_only(name: str, forward):
+    """`forward` refusing ints and bools, as TF's reduce_logsumexp does (its Exp kernel takes
+    floats only; numpy's, kept int, would truncate log(e + e**2 + e**3) to 3)."""
+    def checked(x, *, axis, keepdims):
+        if x.dtype.kind != "f":
+            got = x.dtype.name
+            raise DTypeError(name, f"expected a floating (float16/32/64) tensor; got dtype "
+                                   f"{got}{attr_words(got)}",
+                             hint="convert it first: tf.cast(x, tf.float32)")
+        return forward(x, axis=axis, keepdims=keepdims)
+    return checked
+
+
 def _bools_only(name: str, forward):
     """`forward` refusing non-bools, as TF's Any and All kernels do."""
     def checked(x, *, axis, keepdims):
@@ -241,7 +254,8 @@ _prod = defop("reduce_prod", _numbers_only(
               lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)),
               _prod_vjp, kind="reduce", label="Π", samples=REDUCE_SAMPLES,
               doc="Product over axes.")
-_logsumexp = defop("reduce_logsumexp", _logsumexp_forward, kind="reduce", label="logΣexp",
+_logsumexp = defop("reduce_logsumexp", _floats_only("reduce_logsumexp", _logsumexp_forward),
+                   kind="reduce", label="logΣexp",
                    samples=REDUCE_SAMPLES,
                    vjp=_logsumexp_vjp,
                    doc="log(sum(exp(x))) over axes, computed stably.")

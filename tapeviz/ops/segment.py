@@ -10,7 +10,8 @@ import numpy as np
 
 from .. import arguments
 from ..convert import infer_array
-from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..errors import (DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError,
+                      attr_words)
 from ..tensor import Tensor, wrap
 from .gather import _gather, _gather_grad
 from .join import concat
@@ -84,8 +85,19 @@ def _counts(ids: np.ndarray, num_segments: int, data: Tensor) -> np.ndarray:
     return np.maximum(counts, 1).astype(data._value.dtype).reshape((-1,) + (1,) * rest)
 
 
-def _sorted_ids(op: str, data, segment_ids):
+def _data(op: str, data) -> Tensor:
+    """`data` as a tensor; bools refused, as TF's segment kernels refuse them (numpy's sum
+    of bools kept bool is an or, and bool has no lowest value for max)."""
     data = data if isinstance(data, Tensor) else wrap(infer_array(data, op))
+    if data.dtype.is_bool:
+        raise KernelDTypeError(op, f"data must be numeric (int or float); got dtype bool"
+                                   f"{attr_words('bool')}",
+                               hint="count the trues: tf.cast(data, tf.int32)")
+    return data
+
+
+def _sorted_ids(op: str, data, segment_ids):
+    data = _data(op, data)
     ids = _ids(op, segment_ids, data)
     if ids.ndim != 1:
         raise ShapeError(op, f"segment_ids must be a vector; got shape {ids.shape}")
@@ -98,7 +110,7 @@ def _sorted_ids(op: str, data, segment_ids):
 
 
 def _unsorted_ids(op: str, data, segment_ids, num_segments):
-    data = data if isinstance(data, Tensor) else wrap(infer_array(data, op))
+    data = _data(op, data)
     count = arguments.count(op, "num_segments", num_segments)
     return data, _ids(op, segment_ids, data), count
 
