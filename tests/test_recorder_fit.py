@@ -1,6 +1,8 @@
 """`model.fit` under a Recorder: each step is one batch's work, from its forward on, its
-metric results read after its update included; fit's validation is a step of its own,
-"evaluation", and EarlyStopping's restore of the best weights is no training step's update."""
+metric results read after its update included, an epoch's first step beginning with the
+epoch's start (the metrics' reset, a callback's learning rate); fit's validation is a step of
+its own, "evaluation", and EarlyStopping's restore of the best weights is no training step's
+update."""
 import numpy as np
 import pytest
 
@@ -55,6 +57,15 @@ def _trainable_updates(step) -> list:
             and node.inputs[0].variable.trainable]
 
 
+ACCURACY_RESULT = ["equal", "multiply", "equal", "where", "truediv", "where"]
+
+
+def _resets(step) -> int:
+    """How many assigns begin `step` (its epoch's metric reset)."""
+    ops = _ops(step)
+    return next(k for k, op in enumerate(ops) if op != "assign")
+
+
 def test_each_fit_step_begins_with_its_batchs_forward_and_ends_with_its_metric_results():
     _, rec = recorded(tiny_fit, tiny_model())
     steps = rec.steps
@@ -62,12 +73,40 @@ def test_each_fit_step_begins_with_its_batchs_forward_and_ends_with_its_metric_r
     for k, step in enumerate(steps):
         first = [node for node in step.nodes if node.op.kind != "update"][0]
         assert (first.op.name, first.scope) == ("matmul", "sequential/dense"), k
-        if k:   # (the first epoch's metric reset comes before any step: the first step's)
-            assert step.nodes[0].op.name == "matmul" and step.ops[0].taped, k
-        assert _ops(step)[-6:] == ["equal", "multiply", "equal", "where", "truediv", "where"] \
-            or _ops(step)[-4:] == ["assign"] * 4, k   # accuracy's result, or the next epoch's reset
+        # (an epoch's first step begins with its metric reset: the loss mean's alone in the
+        # first, whose accuracy is made at its first batch)
+        begin = _resets(step)
+        assert begin == {0: 2, 4: 4}.get(k, 0), k
+        assert step.nodes[begin].op.name == "matmul" and step.ops[begin].taped, k
+        assert _ops(step)[-6:] == ACCURACY_RESULT, k   # accuracy's result
         assert step.variable_gradients and step.loss is not None, k
-    assert _ops(steps[3])[-10:-4] == ["equal", "multiply", "equal", "where", "truediv", "where"]
+    assert len({len(step.ops) - _resets(step) for step in steps}) == 1
+
+
+@pytest.mark.parametrize("callbacks", ["none", "LearningRateScheduler", "validation"])
+def test_an_epochs_start_begins_its_first_step_as_fit_prints_the_epoch(callbacks):
+    """The second epoch's start (its metrics' reset, a LearningRateScheduler's rate) is the
+    first step of that epoch, as it is for the first epoch (was: the last step of the epoch
+    before ended with it; after a validation, the evaluation did)."""
+    model = tiny_model()
+    x, y = tiny_data()
+    more, rate = {}, 0
+    if callbacks == "LearningRateScheduler":
+        rate = 1
+        more["callbacks"] = [tf.keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)]
+    if callbacks == "validation":
+        more["validation_data"] = (x[:8], y[:8])
+    _, rec = recorded(model.fit, x, y, batch_size=4, epochs=3, verbose=0, shuffle=False,
+                      **more)
+    training = [step for step in rec.steps if step.label is None]
+    assert len(training) == 12
+    assert [_resets(step) for step in training] == [2 + rate, 0, 0, 0] \
+        + [4 + rate, 0, 0, 0] * 2
+    for step in training:
+        assert _ops(step)[-6:] == ACCURACY_RESULT
+    for step in rec.steps:
+        if step.label == "evaluation":   # its own reset first, its results last
+            assert _resets(step) == 4 and _ops(step)[-6:] == ACCURACY_RESULT
 
 
 def test_the_widget_titles_each_fit_step_and_draws_its_forward_first():
@@ -76,7 +115,8 @@ def test_the_widget_titles_each_fit_step_and_draws_its_forward_first():
     for k in range(1, 8):
         widget.show_step(k)
         assert widget.title.startswith(f"step {k + 1} of 8: "), widget.title
-        assert ops_drawn(widget)[0] == "@", (k, ops_drawn(widget)[:4])
+        # (the second epoch's first step begins with its metric reset: four assigns)
+        assert ops_drawn(widget)[4 if k == 4 else 0] == "@", (k, ops_drawn(widget)[:6])
         assert widget.no_backward == ""
     widget.close()
 
@@ -89,18 +129,18 @@ def test_fit_validation_is_an_evaluation_step_and_the_restore_is_no_training_upd
     for k, step in enumerate(steps):
         if step.label is None:
             assert _trainable_updates(step) == ["assign_sub"] * 4, k   # SGD's alone
-            assert _ops(step)[-6:] == ["equal", "multiply", "equal", "where", "truediv",
-                                       "where"] or _ops(step)[-4:] == ["assign"] * 4, k
-        if k not in (0, 5):   # (after an evaluation, a step begins with the metrics' reset)
-            assert step.nodes[0].op.name == "matmul", k
+            assert _ops(step)[-6:] == ACCURACY_RESULT, k
+        # (an epoch's first step and an evaluation begin with the metrics' reset)
+        assert step.nodes[_resets(step)].op.name == "matmul", k
+        assert _resets(step) == {0: 2, 4: 4, 5: 4, 9: 4}.get(k, 0), k
     last = steps[-1]
-    assert _ops(last)[:2] == ["matmul", "bias_add"] and not last.variable_gradients
+    assert _ops(last)[4:6] == ["matmul", "bias_add"] and not last.variable_gradients
     assert _trainable_updates(last) == ["assign"] * 4   # the restore, where it ran
     restored = [node.output.numpy() for node in last.nodes[-4:]]
     assert all(np.array_equal(value, weight) for value, weight in
                zip(restored, model.get_weights()))
-    # one batch's work and the evaluation's metric reset, as the first epoch's last step
-    assert _ops(steps[-2]) == _ops(steps[3]) and _ops(steps[3])[-4:] == ["assign"] * 4
+    # one batch's work, as the first epoch's last step
+    assert _ops(steps[-2]) == _ops(steps[3]) and _ops(steps[3])[-6:] == ACCURACY_RESULT
 
 
 def test_a_first_update_from_numpy_is_still_the_steps_own():

@@ -14,7 +14,7 @@ from ..node import OP, RECORD_WIDTH, SCOPE, SOURCE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
 from .linking import link_outputs
 from .step_ends import (evaluation_start, is_step_update, puts_back, reads_a_model_variable,
-                         results_read)
+                         results_read, trailing_sets)
 from .step_records import _looking
 
 
@@ -115,7 +115,8 @@ class StepSorting:
         """The ended step takes no more ops, and is counted and kept within the budget; those
         after its last update that read what its updates wrote (fit's metric results) are
         its own; the rest start the next, or, where they read a variable (a model run
-        with no tape and no update: an evaluation), are a step of their own, "evaluation".
+        with no tape and no update: an evaluation), are a step of their own, "evaluation"
+        (the sets after it, the next epoch's metric resets, start the next step).
         When the recording stops first, those that read none stay the ended step's: they
         start no step; but values put back (EarlyStopping's restore) are a step of their
         own, "restore", as they end an evaluation."""
@@ -130,9 +131,13 @@ class StepSorting:
             start += results_read(closing._flat, start, closing._flat)
             restored = puts_back(closing._flat, start)
             tail = closing._take_tail(start)
+        sets = []
         if tail:
             if self._recording or restored or reads_a_model_variable(tail):
                 tail = self._less_abandoned(tail, closing)
+                if reads_a_model_variable(tail):
+                    cut = len(tail) - trailing_sets(tail) * RECORD_WIDTH
+                    tail, sets = tail[:cut], tail[cut:]
                 self._current._put_first(tail)
             else:
                 closing._extend(tail)
@@ -143,6 +148,8 @@ class StepSorting:
                 self._end_step("evaluation", closing=False)
             elif restored and not self._recording:   # (the last ops: no step to begin)
                 self._end_step("restore", closing=False)
+        if sets:
+            self._current._put_first(sets)
 
     def _less_abandoned(self, tail: list, closing) -> list:
         """`tail` (records: the ops after `closing`'s last update, the next step's before its

@@ -1,12 +1,14 @@
 """Where a step ends among the ops after its gradient call: its updates, an evaluation, the next.
 
 After a gradient call the ops that run before the next taped op wait in the step it ended;
-each update op pulls those before it into that step (not a trainable variable's assign of a
-value no op made: a restore, EarlyStopping's); the ops after the last one that
-read what the step's updates wrote are its own too (a metric's result: fit's logs); ops of
-a layer that read a model's trainable variable and update none, after the last update, are
-an evaluation (a step of its own). The Recorder asks these as ops arrive (sorting.py) and
-once per learned segment (`split_of`, kept in its program: program.py).
+each update op pulls those before it into that step (not a value put back, a trainable
+variable's assign of a value no op made after the step's update of it: EarlyStopping's
+restore; nor a set, another variable's assign of a value no op made: a metric's reset at an
+epoch's start, which begins the next step); the ops after the last one that read what the
+step's updates wrote are its own too (a metric's result: fit's logs); ops of a layer that
+read a model's trainable variable and update none, after the last update, are an evaluation
+(a step of its own). The Recorder asks these as ops arrive (sorting.py) and once per learned
+segment (`split_of`, kept in its program: program.py).
 """
 from __future__ import annotations
 
@@ -72,6 +74,30 @@ def puts_back(records: list, start: int) -> bool:
                                                         RECORD_WIDTH))
 
 
+def is_set(records: list, at: int) -> bool:
+    """Whether the op at `records[at]`, an update, assigns a variable no optimizer trains a
+    value no op of `records` made: a metric's reset_state (fit's at each epoch's start,
+    evaluate's at its own), a learning rate a callback sets. Work for the ops after it, as
+    a Keras user reads an epoch's start: never a step's update, it pulls no op into the step
+    that ended."""
+    inputs = records[at + INPUTS]
+    return records[at + OP].name == "assign" and len(inputs) == 2 \
+        and type(inputs[0]) is VariableRead and not inputs[0].variable.trainable \
+        and records[at + INPUT_IDS][1] not in records[OUTPUT_ID:at:RECORD_WIDTH]
+
+
+def trailing_sets(records: list) -> int:
+    """How many of the last ops of `records` are sets (`is_set`): after an evaluation, the
+    next epoch's metric resets, which begin the next step."""
+    width = RECORD_WIDTH
+    count = 0
+    for at in range(len(records) - width, -1, -width):
+        if records[at + OP].kind != "update" or not is_set(records, at):
+            break
+        count += 1
+    return count
+
+
 def is_layer_state(records: list, at: int, layers: set | None = None) -> bool:
     """Whether the op at `records[at]`, an update, writes a variable no optimizer trains in
     the scope of a layer the tape recorded ops of (`layers`: `taped_scopes(records)`, made
@@ -93,15 +119,16 @@ def taped_scopes(records: list) -> set:
 def is_step_update(records: list, at: int) -> bool:
     """Whether the op at `records[at]`, an update, is a training step's: the ops before it
     (those after the step's gradient call) are that step's. Not a value put back, nor a
-    layer's own state."""
-    return not is_put_back(records, at) and not is_layer_state(records, at)
+    layer's own state, nor a set for the steps after it."""
+    return not is_put_back(records, at) and not is_layer_state(records, at) \
+        and not is_set(records, at)
 
 
 def results_read(records: list, start: int, updating: list) -> int:
     """How many ops of `records` from op `start` on (those after a step's last update) read
     what an update among `updating` (records) wrote to a variable no optimizer trains,
     directly or through one another: a metric's result after its update_state (fit's logs),
-    the step's own."""
+    the step's own; up to a set (`is_set`: the metric's reset)."""
     width = RECORD_WIDTH
     at = start * width
     if at >= len(records) or not any(type(tensor) is VariableRead and not
@@ -116,6 +143,8 @@ def results_read(records: list, start: int, updating: list) -> int:
     made: set = set()
     read = 0
     for index in range(at, len(records), width):
+        if records[index + OP].kind == "update" and is_set(records, index):
+            break
         if made.isdisjoint(records[index + INPUT_IDS]) and not any(
                 type(tensor) is VariableRead and id(tensor.variable) in updated
                 for tensor in records[index + INPUTS]):
@@ -138,7 +167,8 @@ def split_of(records: list) -> tuple | None:
     """(how many of a segment's first ops the step that ended before it takes, how many after
     those are an evaluation step of their own): what `_wait` and `_commit_update` do with a
     segment's records when the step before ended at a gradient call and takes updates (the
-    rest start the next step); None if no op of the segment is taped."""
+    rest start the next step: an evaluation's trailing sets too); None if no op of the
+    segment is taped."""
     first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
     if first < 0:
         return None
@@ -151,8 +181,11 @@ def split_of(records: list) -> tuple | None:
     # (the loss metric's update runs in the forward: the segment's, as in the step before's)
     taken += min(results_read(records, taken, records), first - taken)
     tail = waiting[taken * RECORD_WIDTH:]
-    return taken, (first - taken if tail and reads_a_model_variable(tail) else 0)
+    if not tail or not reads_a_model_variable(tail):
+        return taken, 0
+    return taken, first - taken - trailing_sets(tail)
 
 
-__all__ = ["evaluation_start", "is_layer_state", "is_put_back", "is_step_update",
-           "puts_back", "reads_a_model_variable", "results_read", "split_of", "taped_scopes"]
+__all__ = ["evaluation_start", "is_layer_state", "is_put_back", "is_set", "is_step_update",
+           "puts_back", "reads_a_model_variable", "results_read", "split_of", "taped_scopes",
+           "trailing_sets"]
