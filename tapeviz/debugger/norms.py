@@ -133,8 +133,9 @@ def _as_layer(layer: str) -> str:
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
     """Per layer: above `high`, below `low` (an exact zero is a zero gradient, not a
-    vanishing one); across layers: a change of more than `ratio`, between neighbours or,
-    when no neighbours differ that much, over the whole stack."""
+    vanishing one; none when the whole stack is found vanishing); across layers: a change of
+    more than `ratio`, between neighbours or, when no neighbours differ that much, over the
+    whole stack."""
     norms = {k: v for k, v in norms.items() if math.isfinite(v)}  # NaN: the origin says it
     found, layers = [], list(norms)
     for layer in layers:
@@ -158,6 +159,8 @@ def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> 
                 f"layers", min(a, b, key=norms.get), nodes))
     if not neighbours and len(layers) > 2:
         neighbours += _stack_finding(norms, layers[0], layers[-1], ratio, nodes)
+    if any(f.kind == "vanishing_stack" for f in neighbours):   # it says why, with the figures:
+        found = [f for f in found if f.kind != "vanishing_gradient"]   # no layer apart
     return found + neighbours
 
 

@@ -1,0 +1,99 @@
+"""A ten-layer MLP on two interleaved half-moons, trained with BCEWithLogitsLoss and SGD, as
+a student deepens the course's two-layer one, under every tool. Planted bugs: sigmoid in
+every hidden layer, whose gradient shrinks through the stack (before: nine per-layer
+'gradient norm < 1e-07' findings, then the stack's with its cause, last); and every hidden
+bias initialised at -5, so the ReLUs are dead from the first step (said, found as-is:
+one finding a layer, the first the input's)."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import tapeviz.torch as tvt
+from tapeviz.debugger import diagnose
+from hunt_tools import paused_then_stopped, recorded_steps
+from programs import line_of
+from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
+                              trained_by_dashboard, widget_of)
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+@pytest.fixture(autouse=True)
+def _clean(quiet_breakpoints):
+    yield from nothing_left_around()
+
+
+def moons(n=128):
+    angle = torch.linspace(0, math.pi, n // 2)
+    upper = torch.stack([torch.cos(angle), torch.sin(angle)], 1)
+    lower = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], 1)
+    return torch.cat([upper, lower]), torch.cat([torch.zeros(n // 2), torch.ones(n // 2)])
+
+
+def deep_mlp(activation=nn.ReLU, bias=None):
+    layers, width = [], 2
+    for _ in range(10):
+        linear = nn.Linear(width, 32)
+        if bias is not None:
+            nn.init.constant_(linear.bias, bias)   # BIAS
+        layers += [linear, activation()]
+        width = 32
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+def train(steps=3, activation=nn.ReLU, bias=None):
+    torch.manual_seed(0)
+    x, y = moons()
+    model = deep_mlp(activation, bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x).squeeze(1), y)   # LOSS
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+def test_the_relu_mlp_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong():
+    with tvt.record() as tape:
+        train(steps=1)
+    assert [n.op.name for n in tape.nodes].count("relu") == 10
+    widget = widget_of(tape)
+    try:
+        assert stepped_to_the_end(widget) == len(tape.steps) > 0
+    finally:
+        widget.close()
+    runs_past(train, op="conv2d")
+    paused_at, hit = paused_by(train, op="relu")
+    assert (hit.node.scope, paused_at.source.lineno) == ("Sequential/1",
+                                                        line_of(__file__, "# LOSS"))
+    rec = recorded_steps(train, steps=20)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 20 and diagnose(rec) == []
+    assert tvt.find_nan_origin(train, steps=1) is None
+    assert paused_then_stopped(train)[0] == "cos"   # (linspace makes no tensor from one)
+    shown = trained_by_dashboard(train)
+    assert shown["state"] == "finished" and shown["alerts"] == []
+
+
+def test_a_sigmoid_stack_is_said_once_with_its_cause():
+    findings = diagnose(recorded_steps(train, steps=3, activation=nn.Sigmoid))
+    assert [f.kind for f in findings] == ["vanishing_stack"]
+    assert "the gradient shrinks on its way back through 10 sigmoid ops" in findings[0].message
+    assert findings[0].source.lineno == line_of(__file__, "# LOSS")
+    shown = trained_by_dashboard(lambda: train(activation=nn.Sigmoid))
+    assert [alert["kind"] for alert in shown["alerts"]] == ["vanishing_stack"]
+
+
+def test_negative_biases_kill_the_relus_from_the_first_step():
+    findings = diagnose(recorded_steps(train, steps=3, bias=-5.0))
+    assert [f.kind for f in findings] == ["dead_relu"] * 10   # (one a layer, as
+    finding = findings[0]                                      # test_bugs_lectures pins)
+    assert finding.message.startswith("dead ReLU: relu in layer Sequential/1 outputs only zeros")
+    assert "it was dead from the first recorded step (step 1): its initial weights or bias " \
+           "killed it; hint: re-initialise the layer (bias 0" in finding.message
+    assert finding.source.lineno == line_of(__file__, "# LOSS")
