@@ -317,9 +317,8 @@ def test_the_guide_cnn_on_images_without_their_channel_axis_says_add_one():
     with pytest.raises(ValueError) as refused:
         model(batch)  # BUG 11
     message = str(refused.value)
-    assert message.startswith(f'layer "{model.layers[0].name}" (Conv2D): expected axis -1 of '
-                              "input shape to have value 1 (a rank-4 NHWC input), but received "
-                              "input with shape (32, 8, 8)")
+    assert message.startswith(f'layer "{model.layers[0].name}" (Conv2D): expected an input of '
+                              "rank 4 (batch, height, width, channels); got shape (32, 8, 8)")
     assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 11')} in ")
     assert refused.value.hint == ("the batch has no channel axis (grayscale images): add one "
                                   "where the batch is made, images[..., tf.newaxis]")

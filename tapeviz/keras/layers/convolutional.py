@@ -147,12 +147,16 @@ class ConvLayer(Layer):
 
     def _check_channels(self, inputs, expected: int) -> None:
         """Refuse a call whose `inputs` are not rank 4 with `expected` channels."""
-        if inputs.ndim != 4 or inputs.shape[self._channel_axis] != expected:
+        shape = tuple(inputs.shape)
+        if inputs.ndim != 4:   # a (H, W, C) image's last axis may well be `expected`
+            raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
+                                    f"channels); got shape {shape}",
+                              hint=_channels_hint(self, shape, expected))
+        if shape[self._channel_axis] != expected:
             raise shape_error(
                 self, f"expected axis {self._channel_axis} of input shape to have value "
                       f"{expected} (a rank-4 {self._layout} input), but received input with "
-                      f"shape {tuple(inputs.shape)}",
-                hint=_channels_hint(self, tuple(inputs.shape), expected))
+                      f"shape {shape}", hint=_channels_hint(self, shape, expected))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters,
