@@ -98,6 +98,15 @@ def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
     why = ("no op of the step read it: the loss does not use it" if reader is None else
            f"it is read by {_op_name(reader)} at {_where(reader.source)}, but not on the way to "
            f"the loss")
+    if variable is not None and not variable.dtype.is_floating:   # tf.Variable(1): int32
+        made = f", made at {_where(variable.made_at)}" if variable.made_at is not None else ""
+        read = (f", though {_op_name(reader)} at {_where(reader.source)} reads it on the way "
+                f"to the loss" if reader is not None else "")
+        return Finding("none_gradient", f"{shown}: the gradient is None in all {count} steps, "
+                       f"so it never trains: it holds integers ({variable.dtype.name}{made}), "
+                       f"and gradients flow only to floating-point values{read}; fix: make it "
+                       f"a float, tf.Variable(..., dtype=tf.float32) or a float initial value "
+                       f"(1.0, not 1)", reader, variables=[name])
     if variable is not None and not variable.trainable:
         watch = shown if shown.isidentifier() else "the variable"
         return Finding("none_gradient", f"{shown}: the gradient is None in all {count} steps, "
