@@ -56,6 +56,26 @@ def test_dense_fed_the_wrong_width_names_the_layer_and_both_shapes():
     assert "test_keras_layers.py" in message  # the user's line
 
 
+@pytest.mark.parametrize("make, checks, shape, refused", [
+    (lambda: L.Dense(3), "_check_features", (4, 5), (4, 6)),
+    (lambda: L.Conv2D(2, 3), "_check_channels", (4, 6, 6, 2), (4, 6, 6, 3)),
+])
+def test_dense_and_conv2d_check_an_input_shape_once_for_any_batch(make, checks, shape,
+                                                                   refused, monkeypatch):
+    layer = make()
+    layer(tf.zeros(shape))
+    made = getattr(type(layer), checks)
+    seen = []
+    monkeypatch.setattr(type(layer), checks, lambda self, *args: seen.append(args[1:]) or
+                        made(self, *args))
+    for batch in (4, 7, 4):   # checked before: the call runs the layer's ops, unchecked
+        assert tuple(layer(tf.zeros((batch,) + shape[1:])).shape)[0] == batch
+    assert seen == []
+    with pytest.raises(ValueError, match=layer.name):   # another shape: checked, refused
+        layer(tf.zeros(refused))
+    assert len(seen) == 1
+
+
 def test_add_weight_names_and_tracks_variables_with_initializers():
     class Scale(L.Layer):
         def build(self, input_shape):

@@ -112,9 +112,21 @@ class Dense(Layer):
 
     def call(self, inputs):
         inputs = _as_float(self, inputs)
+        fitted = (inputs._value.shape[1:], self.kernel._value.shape)
+        if self.__dict__.get("_fitted") != fitted:   # a shape (any batch) checked once (~4 us)
+            self._check_features(inputs)
+            self.__dict__["_fitted"] = fitted   # shapes: no attribute tracking to tell
+        rank = len(fitted[0]) + 1
+        if rank == 2:
+            outputs = matmul(inputs, self.kernel)
+        else:
+            outputs = tensordot(inputs, self.kernel, [[rank - 1], [0]])
+        return bias_and_activation(self, outputs, -1)
+
+    def _check_features(self, inputs) -> None:
+        """Refuse inputs of rank under 2 or of other features than the kernel's."""
         features = int(self.kernel.shape[0])
-        rank = inputs.ndim
-        if rank < 2:
+        if inputs.ndim < 2:
             raise _rank_error(self, inputs.shape)
         if inputs.shape[-1] != features:
             raise shape_error(
@@ -122,11 +134,6 @@ class Dense(Layer):
                       f"input with shape {tuple(inputs.shape)}",
                 hint=f"{self.name} was built for {features} input features but was fed "
                      f"{inputs.shape[-1]}")
-        if rank == 2:
-            outputs = matmul(inputs, self.kernel)
-        else:
-            outputs = tensordot(inputs, self.kernel, [[rank - 1], [0]])
-        return bias_and_activation(self, outputs, -1)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
