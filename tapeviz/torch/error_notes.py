@@ -135,7 +135,8 @@ def _loss_hint(loss: str, given: dict) -> str | None:
     """What a loss's refused input or target is, when its values say: the two swapped (the
     target requires grad, the input does not), logits given to binary_cross_entropy,
     one-hot rows given to a loss that takes class indices, class indices out of range (from
-    1, or too many for the outputs), class indices given as floats,
+    1, or too many for the outputs), class indices given as floats, integer targets given to
+    a binary cross-entropy,
     or class indices given to a loss that compares values (a classifier's (N, C) output
     against (N,) labels)."""
     scores, target = given.get("input"), given.get("target")
@@ -152,6 +153,10 @@ def _loss_hint(loss: str, given: dict) -> str | None:
                 "binary_cross_entropy takes probabilities: give the logits to "
                 "F.binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss), which applies the "
                 "sigmoid itself, stably")
+    if loss.startswith("binary_cross_entropy") and isinstance(target, torch.Tensor) \
+            and not target.is_floating_point():   # (torch: 'result type Float can't be cast')
+        return (f"the target holds integers ({str(target.dtype)[6:]}): {loss} takes float "
+                f"targets, each the probability of the positive class: pass target.float()")
     if not isinstance(scores, torch.Tensor) or not isinstance(target, torch.Tensor) \
             or scores.ndim != 2 or target.numel() == 0:
         return None
