@@ -115,3 +115,22 @@ def test_keras_huber_and_a_right_where_under_the_built_in_are_no_finding():
     with tf.GradientTape() as tape:
         loss = tf.keras.losses.Huber(14.0)(life, w * births)
     assert diagnose(tape, loss) == []
+
+
+def keras_huber(y_true, y_pred, delta=1.0):
+    error = y_true - y_pred
+    small, large = 0.5 * tf.square(error), delta * (tf.abs(error) - 0.5 * delta)
+    return tf.where(tf.abs(error) > delta, small, large)   # COMPILED
+
+
+def test_the_crossed_huber_given_to_compile_is_said_from_fits_steps():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 3)).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32) + rng.normal(0, 0.5, size=(128, 1))
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss=keras_huber)
+    rec = recorded_steps(model.fit, x, y.astype(np.float32), batch_size=32, epochs=2,
+                         verbose=0)
+    finding = found(diagnose(rec), "huber_branches_crossed")
+    assert finding.source.lineno == line_of(__file__, "# COMPILED")
+    assert "takes the wrong branch of where (delta 1)" in finding.message
