@@ -74,9 +74,12 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
             return np.dtype(dtype).type(float(value))
         except OverflowError:
             raise _too_large(op, value) from None
+    target = np.dtype(dtype)
+    if target.kind == "O":   # a string tensor's: text converts, anything else is refused
+        from .string_values import text_array   # (it imports this module)
+        return text_array(value, target, op)
     source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
     _check_numeric(source, value, op)
-    target = np.dtype(dtype)
     # TF never converts a Python float to an integer (not even 2.0); a numpy array, if whole;
     # an empty list holds no float ([] is float64 to numpy): tf.constant([], tf.int32) is fine
     lossy_float = source.size and source.dtype.kind == "f" and target.kind in "biu" and (

@@ -14,8 +14,9 @@ from .pytorch_habits import namespace_habit
 from .tf_names import TF_NAMES
 
 
-_TEXT = ("tapeviz's tensors hold numbers (strings only as CsvDataset reads them, moved "
-         "through a pipeline), not text to compute on: read and split the text in Python "
+_TEXT = ("tapeviz's tensors hold numbers; its tf.string tensors (tf.constant('text'), "
+         "CsvDataset's columns) are printed, compared, reshaped and moved through a pipeline, "
+         "not text to compute on: read and split the text in Python "
          "(open(path).read(), str.split, a dict from each word or character to its id) and "
          "give tapeviz the ids")
 _SAVED = ("a tapeviz model is its Python code, with no saved graph: save a Sequential or "

@@ -15,6 +15,7 @@ from .convert import infer_array, to_array
 from .errors import (InvalidArgumentError, InvalidArgumentTypeError, ShapeError, allocation_error,
                      bad_argument, describe)
 from .ops import assign as _assign
+from .string_values import math_refusal, text_array
 from .tensor import Tensor, wrap
 from .variable import Variable
 
@@ -49,8 +50,13 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     tapeviz.Tensor(
     [[1 2]
      [3 4]], shape=(2, 2), dtype=int32)
+    >>> tf.constant(["a", "b"]).numpy()   # text: a tf.string tensor of bytes, as TF's
+    array([b'a', b'b'], dtype=object)
     """
-    array = _copied(to_array(value, _np_dtype("constant", dtype), "constant"), value)
+    np_dtype = _np_dtype("constant", dtype)
+    array = text_array(value, np_dtype, "constant")
+    if array is None:
+        array = _copied(to_array(value, np_dtype, "constant"), value)
     if shape is not None:
         shape = arguments.shape("constant", "shape", shape)
         if np.size(array) == 1:
@@ -90,6 +96,9 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
         value = _assign.identity(value)
     dtype = _np_dtype("convert_to_tensor", dtype)
     hint = _np_dtype("convert_to_tensor", dtype_hint, "dtype_hint")
+    text = text_array(value, dtype, "convert_to_tensor")
+    if text is not None:
+        return wrap(text)
     if isinstance(value, Tensor):
         return value if dtype is None else wrap(to_array(value, dtype, "convert_to_tensor"))
     if dtype is None and hint is not None:
@@ -101,9 +110,11 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
 
 
 def zeros(shape, dtype=_dtypes.float32, name=None) -> Tensor:
-    """A tensor of `shape` filled with zeros."""
-    return wrap(allocate("zeros", np.zeros, arguments.shape("zeros", "shape", shape),
-                         _np_dtype("zeros", dtype)))
+    """A tensor of `shape` filled with zeros (empty texts for tf.string, as TF's)."""
+    shape, np_dtype = arguments.shape("zeros", "shape", shape), _np_dtype("zeros", dtype)
+    if np_dtype == _dtypes.string._np:
+        return wrap(allocate("zeros", np.full, shape, np_dtype, b""))
+    return wrap(allocate("zeros", np.zeros, shape, np_dtype))
 
 
 def ones(shape, dtype=_dtypes.float32, name=None) -> Tensor:
@@ -115,12 +126,18 @@ def ones(shape, dtype=_dtypes.float32, name=None) -> Tensor:
 def zeros_like(input, dtype=None, name=None) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of `input`."""
     array = arguments.array_of("zeros_like", "input", input)
-    return wrap(np.zeros_like(array, dtype=_np_dtype("zeros_like", dtype)))
+    np_dtype = _np_dtype("zeros_like", dtype)
+    if (array.dtype if np_dtype is None else np_dtype) == _dtypes.string._np:
+        return wrap(np.full_like(array, b"", dtype=object))
+    return wrap(np.zeros_like(array, dtype=np_dtype))
 
 
 def ones_like(input, dtype=None, name=None) -> Tensor:
     """Ones with the shape (and, unless given, the dtype) of `input`."""
     array = arguments.array_of("ones_like", "input", input)
+    refused = math_refusal("ones_like", (array,))   # TF's OnesLike has no string kernel
+    if refused is not None:
+        raise refused
     return wrap(np.ones_like(array, dtype=_np_dtype("ones_like", dtype)))
 
 
@@ -196,6 +213,9 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     from .ops import indexing as _indexing, join as _join, shape as _s
     count = arguments.count("linspace", "num", num)
     start = convert_to_tensor(start)
+    refused = math_refusal("linspace", (start._value,))   # TF's LinSpace has no string kernel
+    if refused is not None:
+        raise refused
     if not (isinstance(stop, Tensor) and stop.dtype == start.dtype):
         stop = convert_to_tensor(stop, dtype=start.dtype)  # as TF: stop takes start's dtype
     end_dtype = start.dtype if start.dtype.is_floating else _dtypes.float64

@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 
+from .dtypes import tf_name
 from .errors import (CHECKED_IN_PYTHON, DTypeError, DTypeValueError,
                      in_tf_words, kernel_words, refusal_class)
 from .sourceinfo import user_frame
@@ -32,7 +33,7 @@ def unconverted(op, index: int, error, expected, own) -> DTypeError:
 
 
 def mismatch(op, args, shared) -> DTypeError:
-    dtypes = [(i, a._value.dtype.name) for i, a in enumerate(args)
+    dtypes = [(i, tf_name(a._value.dtype)) for i, a in enumerate(args)
               if isinstance(a, Tensor) and (shared is ALL or i in shared)]
     first = dtypes[0][1]
     made = _float64_variable_hint(args, [name for _, name in dtypes])

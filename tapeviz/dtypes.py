@@ -123,8 +123,13 @@ def shown_name(np_dtype: np.dtype, say_copy: bool = False) -> str:
     copy ('bfloat16'; `say_copy`: 'bfloat16 (copied as float32)')."""
     engine = np_dtype.metadata and np_dtype.metadata.get(_WIDENED)
     if not engine:
-        return string.name if np_dtype == string._np else np_dtype.name
+        return tf_name(np_dtype)
     return f"{engine} (copied as {np_dtype.name})" if say_copy else engine
+
+
+def tf_name(np_dtype: np.dtype) -> str:
+    """A numpy dtype's name as TF's: 'string' for a string tensor's object arrays."""
+    return string.name if np_dtype == string._np else np_dtype.name
 
 
 def from_numpy(np_dtype: np.dtype) -> DType:

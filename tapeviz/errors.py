@@ -277,6 +277,8 @@ def kernel_words(op_name: str, index: int, expected: str, got: str, rank: int = 
     kernel = _KERNELS.get(op_name)
     if isinstance(kernel, tuple):
         kernel = kernel[rank > 2]
+    if kernel == "AddV2" and tf_dtype(expected) == "string":
+        kernel = "Add"   # tf.add's kernel for strings (AddV2 has none)
     computing = f"cannot compute {kernel} as " if kernel else ""
     return in_tf_words(f"{computing}input #{index}(zero-based) was expected to be a "
                        f"{tf_dtype(expected)} tensor but is a {tf_dtype(got)} tensor")
@@ -293,7 +295,7 @@ def tf_dtype(name: str) -> str:
     return _TF_DTYPES.get(name, name)
 
 
-_TF_DTYPES = {"float32": "float", "float64": "double", "float16": "half"}
+_TF_DTYPES = {"float32": "float", "float64": "double", "float16": "half", "object": "string"}
 
 
 def tf_shape(shape) -> str:

@@ -9,6 +9,8 @@ import numpy as np
 
 from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError, KernelDTypeError,
                      OpError, ShapeError, allocation_error, broadcast_words)
+from .dtypes import shown_name
+from .string_values import math_refusal
 from .tensor import Tensor
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
@@ -66,6 +68,9 @@ def _explanation(op, arrays, params, exc) -> OpError:
                                 getattr(exc, "dtype", None), exc,
                                 f"its inputs {', '.join(_describe(a) for a in arrays)}, "
                                 f"params {params}")
+    refused = math_refusal(op.name, arrays)   # numpy's bytes arithmetic failing on text
+    if refused is not None:
+        return refused
     if op.explain is not None:
         explained = op.explain(*arrays, **params)
         if explained is not None:
@@ -80,7 +85,7 @@ def _explanation(op, arrays, params, exc) -> OpError:
 
 
 def _describe(array) -> str:
-    return f"{np.asarray(array).dtype}{list(np.shape(array))}"
+    return f"{shown_name(np.asarray(array).dtype)}{list(np.shape(array))}"
 
 
 __all__ = ["explain_failure", "INPUT_ERRORS"]

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..creation import convert_to_tensor
+from ..string_values import math_refusal
 from ..errors import OpError, ShapeError
 from ..fpwarnings import warn_from_user_line
 from ..ops.assign import cast
@@ -41,11 +42,16 @@ def _mean_last(errors):
 
 
 def _as_tensor(name: str, value):
-    """convert_to_tensor(value), an error naming the argument (y_true or y_pred) it was."""
+    """convert_to_tensor(value), an error naming the argument (y_true or y_pred) it was; text
+    is refused (a loss computes on numbers: TF's first op on it has no string kernel)."""
     try:
-        return convert_to_tensor(value)
+        tensor = convert_to_tensor(value)
     except OpError as error:
         raise type(error)(error.op, f"{name}: {error.detail}", error.hint) from None
+    refused = math_refusal(name, (tensor._value,))
+    if refused is not None:
+        raise refused
+    return tensor
 
 
 def _check_broadcast(loss: str, y_true, y_pred, warn: bool = True) -> None:

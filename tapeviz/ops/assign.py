@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import arguments
 from ..errors import ShapeError, in_tf_words, tf_shape
+from ..string_values import is_text, text_cast_refusal
 from .math import PAIR_SAMPLES
 from .registry import defop
 
@@ -33,7 +34,10 @@ def cast(x, dtype, name=None):
     >>> tf.cast([1.7, -1.7], tf.int32).numpy()
     array([ 1, -1], dtype=int32)
     """
-    return _cast(x, dtype=arguments.dtype("cast", "dtype", dtype, optional=False)._np)
+    dtype = arguments.dtype("cast", "dtype", dtype, optional=False)._np
+    if is_text(getattr(x, "_value", None)) and dtype != x._value.dtype:
+        raise text_cast_refusal(x._value, dtype)
+    return _cast(x, dtype=dtype)
 identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
                  doc="The same value, as a new tensor (a variable read, when given one).")
 stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=True,

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import arguments, dtypes
 from ..errors import InvalidArgumentError
+from ..string_values import math_refusal
 from .axes import normalize_axis
 from .kinds import _bools_only, _floats_only
 from .registry import defop
@@ -50,10 +51,13 @@ logical_not = defop("logical_not", _bools_only("logical_not", np.logical_not),
 
 def _arg_forward(reduce, nan_as):
     def forward(x, *, axis, output_type):
-        if x.dtype.kind == "f":  # a NaN never wins, as in TF (numpy's first NaN would)
+        kind = x.dtype.kind
+        if kind == "f":  # a NaN never wins, as in TF (numpy's first NaN would)
             nan = np.isnan(x)
             if nan.any():
                 x = np.where(nan, nan_as, x)
+        elif kind == "O":   # numpy would order bytes; TF's kernel has no string one
+            raise math_refusal(reduce.__name__, (x,))
         return np.asarray(reduce(x, axis=axis)).astype(output_type)
     return forward
 

@@ -42,7 +42,9 @@ def _index_value(value) -> int:
 
 def _getitem_forward(x, *, key):
     try:
-        return x[key]
+        item = x[key]
+        # a string tensor's one element is bytes; as a tensor, a 0-d array of it
+        return np.array(item, object) if type(item) is bytes else item
     except IndexError as exc:
         raise InvalidArgumentError("getitem", f"{exc}; the tensor has shape "
                                    f"{tuple(np.shape(x))}") from None

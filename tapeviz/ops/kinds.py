@@ -19,6 +19,10 @@ def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
     a numpy scalar of an accepted type passes on its type alone (reading a scalar's
     `.dtype.kind` costs more than the op)."""
     def refuse(array, index=0):
+        from ..string_values import math_refusal   # (its imports import the ops)
+        refused = math_refusal(name, (array,))
+        if refused is not None:
+            return refused
         got = array.dtype.name
         tf_words = kernel_words(name, index, "bool", got) if kinds == "b" else attr_words(got)
         return DTypeError(name, f"expected {expected} tensors; got dtype {got}{tf_words}",

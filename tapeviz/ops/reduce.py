@@ -13,6 +13,7 @@ import numpy as np
 from .. import arguments
 from ..dispatch import name_scope
 from ..errors import DTypeError, attr_words, kernel_words
+from ..string_values import math_refusal
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
@@ -27,13 +28,16 @@ BOOL_SAMPLES = (((np.array([[True, False, True], [False, False, True]]),),
 
 
 def _numbers_only(name: str, forward):
-    """`forward` refusing bools, as TF's Sum, Mean, Prod, Max and Min kernels do (numpy's sum
-    of bools is an or when kept bool)."""
+    """`forward` refusing bools and strings, as TF's Sum, Mean, Prod, Max and Min kernels do
+    (numpy's sum of bools is an or when kept bool, of bytes their join)."""
     def checked(x, *, axis, keepdims):
-        if x.dtype.kind == "b":
+        kind = x.dtype.kind
+        if kind == "b":
             raise DTypeError(name, f"expected a numeric tensor; got dtype bool{attr_words('bool')}",
                              hint="count the trues with tf.reduce_sum(tf.cast(x, tf.int32)), "
                                   "or use tf.reduce_any / tf.reduce_all")
+        if kind == "O":
+            raise math_refusal(name, (x,))
         return forward(x, axis=axis, keepdims=keepdims)
     return checked
 

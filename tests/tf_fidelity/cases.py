@@ -3818,3 +3818,4 @@ from . import cases_tutorials_next  # noqa: E402,F401  (registers its cases into
 from . import cases_csv  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_schedule_arrays  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_schedule_dtypes  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_strings  # noqa: E402,F401  (registers its cases into CASES)
