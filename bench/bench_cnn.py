@@ -104,6 +104,45 @@ Measured and not kept:
 Left: the fixed cost is the gradient's walk and the layers' Python (Layer.__call__'s own
 code about half of a pooling layer's call on a 1x5x5x16 input: 98-101 against 38-59 us for
 its call() alone, load ~20), not the optimizer (its gap -0.09 ms on 1x5x5, fourteenth round).
+Seventeenth round (base b8c57424, load 2 at 14:29 rising to 12-22 from 14:35 on: eight
+engineers' suites and valgrind beside; each change measured on and off in one process, one
+BLAS thread, 20 steps a round). At the start (load 1.9-5), this file --threads 1 --rounds 9:
+held 1.14x (rounds 1.09-1.25x; 7.12 against 6.07 ms), faulting 0.94x; cnn_phases --held
+(load 6.2): forward +0.31, loss +0.07, gradient +0.25, update -0.36, step +0.19 ms (6.23
+against 6.04); --small: forward +0.12, loss +0.04, gradient +0.13, update -0.12, step +0.16.
+Kept:
+- the filter gradient image by image (conv_taps._filter_gradient_by_images, 5fe5e61): an
+  image's taps over its grid rows from its first output pixel to its last (622 of the
+  guide's 676: the rows under its last output row, where g is laid as zeros, left out), all
+  images in one batched matmul, image-major (an image's 40 KB of rows and g hot for its nine
+  taps), the products summed; other bits than the blocks' (the op's own: fused and unfused
+  alike). Predicted -0.1 ms a step; isolated, hot (load 12): 1.26-1.41 -> 1.16-1.30 ms; in
+  the step, alternated: 12 rounds at load 12.4 7.132 -> 6.931 ms (0.992x, rounds
+  0.948-1.154), 16 rounds at load 15.9 8.151 -> 7.838 ms (0.980x, 0.918-1.035);
+- the Keras call path (d1cbd5e): Dense and Conv2D check an input shape (any batch) once per
+  kernel shape (Conv2D checked its channels on every call), the global pools call reduce_mean
+  and reduce_max's rows (the public functions' checks of the axes ~10 us a call: 29 against
+  18 us on 1x3x3x16), Layer.__call__ reads its thread-local context once. Predicted -30k to
+  -50k instructions a step on 1x5x5 images; counted (callgrind, 20 steps after 60, gc frozen
+  and off, one BLAS thread, hash seed 0, the same tree with the four layer files at b8c5742):
+  3,404.2k -> 3,344.1k (-60.1k, -1.8%).
+Checked: no step makes a reference cycle (gc.collect() finds 0 unreachable objects after 10
+steps; no collection runs in 20 steps with gc on), so no activation waits for the collector.
+At the end (load 17-18), this file --threads 1 --rounds 9: held 1.09x (rounds 1.04-1.16x;
+6.42 against 5.89 ms), faulting 0.92x (0.80-0.96x); cnn_phases --held (load 17-20): forward
++0.43, loss +0.09, gradient +0.47, update -0.35, step +0.66 ms: at this load a run moves by
+more than this round's ~0.15-0.2 ms, so no held ratio of a calm machine this round.
+Not done, with what each would buy:
+- the pool's sums taken while the fused second conv's blocks are in cache (numpy's per-image
+  ones product, called on a block's whole images, gives reduce_mean's very bits): one read
+  of 1.18 MB less (~0.05-0.1 ms), but reduce_mean's forward (ops/reduce.py, another
+  engineer's file, in flight) would have to take sums kept by the layer's output;
+- reduce_mean's and reduce_sum's errstate and finite check (~6 us a call, 5 a step) and
+  the taps' Python (~16-27 us an op call on a tiny image; `_tap_offsets` worked out 3 times
+  a step): ~0.5% of a step together.
+Left: the held goal stays missed at these loads (1.09-1.14x this round, 0.99-1.09x the last):
+the second relu_grad's pass, the bias sums, the loss (+0.07-0.09: ops/nn.py's), the forward's
+stores, and the Python outside the ops, less the update.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
