@@ -5,7 +5,8 @@ import { svgEl } from "./dom.js";
 // series k is drawn in the theme's colour of CSS class `tvd-s${k % SERIES_COLOURS}` (dashboard.css)
 const SERIES_COLOURS = 10;
 export const seriesClass = (k) => `tvd-s${k % SERIES_COLOURS}`;
-// the left margin holds a y tick as fmt writes it at 12px ("-0.001234", "-1.23e-5")
+// a chart's natural size (px: drawChart's default) and margins; the left margin holds a y tick
+// as fmt writes it at 12px ("-0.001234", "-1.23e-5")
 export const W = 380, H = 190, M = { left: 66, right: 80, top: 10, bottom: 24 };
 export function fmt(v) {
   if (v === null || v === undefined || Number.isNaN(v)) return "NaN";
@@ -74,10 +75,13 @@ export function pixelColumns(s, px) {
 // Draw series into an <svg>: axes with min/max ticks, and per series a faint band (the raw
 // low/high of each pixel column: a spike is its top) under the smoothed line (EMA; gaps where
 // nothing finite came yet, or <= 0 on a log axis), a red mark at each step that gave NaN/Inf,
-// and the newest raw value at the right edge. Returns what hovering needs (scale, columns).
-export function drawChart(svg, series, { log = false, empty = "no data yet", focus = "" } = {}) {
+// and the newest raw value at the right edge, in a drawing `width` x `height` units (the
+// dashboard gives its px on screen: text stays 12px at any size). Returns what hovering needs
+// (scale, columns, size).
+export function drawChart(svg, series, { log = false, empty = "no data yet", focus = "",
+                                         width = W, height = H } = {}) {
   svg.replaceChildren();
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const ok = (v) => v !== null && v !== undefined && Number.isFinite(v) && (!log || v > 0);
   const y = (v) => (log ? Math.log10(v) : v);
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity, points = 0;
@@ -92,7 +96,7 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
       }
     });
   }
-  const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
+  const pw = width - M.left - M.right, ph = height - M.top - M.bottom;
   svg.append(svgEl("rect", { x: M.left, y: M.top, width: pw, height: ph, class: "tvd-plot" }));
   if (!(x1 >= x0) || !(y1 >= y0)) {
     // values that cannot be drawn are not "no data": say what they are
@@ -121,19 +125,19 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
   }
   // the first and the newest step, and round steps between them where they fit
   for (const [step, anchor] of [[x0, "start"], [x1, "end"]]) {
-    svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": anchor, class: "tvd-tick" },
+    svg.append(svgEl("text", { x: px(step), y: height - 7, "text-anchor": anchor, class: "tvd-tick" },
                      String(Math.round(step))));
   }
   // a round step, centred, keeps 8px clear of the end labels beside it (digits ~8px at 12px)
-  const width = (step) => 8 * String(Math.round(step)).length;
+  const labelWidth = (step) => 8 * String(Math.round(step)).length;
   for (const step of roundSteps(x0, x1)) {
-    const half = width(step) / 2 + 8;
-    if (px(step) - px(x0) > width(x0) + half && px(x1) - px(step) > width(x1) + half) {
+    const half = labelWidth(step) / 2 + 8;
+    if (px(step) - px(x0) > labelWidth(x0) + half && px(x1) - px(step) > labelWidth(x1) + half) {
       svg.append(svgEl("line", { x1: px(step), y1: bottom, x2: px(step), y2: bottom + 3, class: "tvd-axis" }));
-      svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": "middle", class: "tvd-tick" }, String(step)));
+      svg.append(svgEl("text", { x: px(step), y: height - 7, "text-anchor": "middle", class: "tvd-tick" }, String(step)));
     }
   }
-  svg.append(svgEl("text", { x: M.left + pw + 4, y: H - 7, class: "tvd-tick" }, "step"));
+  svg.append(svgEl("text", { x: M.left + pw + 4, y: height - 7, class: "tvd-tick" }, "step"));
   const labels = [], drawn = [];
   series.forEach((s, k) => {
     // a series picked out (a legend click) is drawn as it is, the others faded
@@ -191,7 +195,7 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
                                class: `tvd-last ${label.colour}${label.bad ? " tvd-bad" : ""}` },
                      label.text));
   }
-  return { px, x0, x1, pw, series: drawn };
+  return { px, x0, x1, pw, height, series: drawn };
 }
 
 // Round steps (multiples of 1, 2 or 5 times a power of ten) strictly inside (x0, x1), about

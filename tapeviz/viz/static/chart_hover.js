@@ -1,6 +1,6 @@
 // What hovering over a dashboard chart shows: a guide at the step and a tip with each
 // series' values there.
-import { H, M, W, fmt } from "./chart.js";
+import { M, fmt } from "./chart.js";
 import { h, svgEl } from "./dom.js";
 
 // What hovering over step `step` shows: the step (or the steps a pixel column covers) and,
@@ -33,7 +33,7 @@ export function drawHover(chart) {
   if (!inside) return;
   const { head, rows } = hoverLines(drawn, hoverX);
   if (!rows.length) { tip.hidden = true; return; }
-  svg.append(svgEl("line", { x1: rows[0].x, y1: M.top, x2: rows[0].x, y2: H - M.bottom, class: "tvd-guide", "data-hover": 1 }));
+  svg.append(svgEl("line", { x1: rows[0].x, y1: M.top, x2: rows[0].x, y2: drawn.height - M.bottom, class: "tvd-guide", "data-hover": 1 }));
   tip.replaceChildren(h("div", { class: "tvd-tip-head" }, head));
   for (const row of rows) {
     const line = h("div", { class: "tvd-tip-row" });
@@ -48,7 +48,7 @@ export function drawHover(chart) {
 // chart beside it. On the side with more room; its lines wrap to fit there.
 function placeTip(tip, svg, x) {
   const box = tip.parentElement.getBoundingClientRect(), r = svg.getBoundingClientRect();
-  const scale = r.width / W, at = r.left - box.left + x * scale;
+  const scale = r.width / svg.viewBox.baseVal.width, at = r.left - box.left + x * scale;
   const after = box.width - at - 12, before = at - 12;   // the room on each side
   tip.style.maxWidth = `${Math.max(MIN_TIP, Math.max(after, before))}px`;
   const width = tip.offsetWidth;

@@ -2,16 +2,20 @@
 // norms, the step's tape) and sends button intents back with model.send({action}).
 // Python throttles the pushes and decides which buttons make sense; this module only draws.
 // Plain ES module: no build step, no CDN. Text always goes through textContent.
-import { W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./chart.js";
+import { H, W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./chart.js";
 import { drawHover } from "./chart_hover.js";
 import { standalone } from "./chart_image.js";
 import { bordersKey } from "./borders.js";
 import { h, svgEl, worded } from "./dom.js";
-import { roomFor, scrollInto } from "./scroll.js";
+import { roomFor, scrollInto, viewHeight } from "./scroll.js";
 import { scrollPane } from "./scroll_pane.js";
 
 // the tape pane's height (px): as the room left allows, within these
 const TAPE_PANE = { least: 200, most: 420 };
+// the charts' height (px), the same for both: as the room left allows, within these; their
+// width is their box's, drawn 1:1 (drawn 380 wide and scaled to the box, a chart in a 592 px
+// output was 296 px tall, its ticks 19px, and the dashboard ran 456 px past Lab's panel)
+const CHART_HEIGHT = { least: 120, most: 240 };
 
 // each button, named by what it does for a student ("Step VJP" was jargon), and its tooltip;
 // the tape widget's "Backward: Step" is the same step
@@ -47,7 +51,7 @@ function render({ model, el: root }) {
   // and on hover a guide at the step pointed at with the raw values there
   const panel = (name, heading) => {
     const p = h("div", { class: "tvd-chart" });
-    const svg = svgEl("svg", { class: `tvd-svg tvd-${name}` });
+    const svg = svgEl("svg", { class: `tvd-svg tvd-${name}`, style: `height: ${H}px` });
     const note = h("div", { class: "tvd-chart-note" });
     const alarm = h("div", { class: "tvd-chart-alarm" });
     const tip = h("div", { class: "tvd-tip" });
@@ -58,7 +62,7 @@ function render({ model, el: root }) {
     const chart = { svg, title, note, alarm, tip, drawn: null, hoverX: null };
     const hover = (event) => {
       const r = svg.getBoundingClientRect();
-      chart.hoverX = ((event.clientX - r.left) * W) / r.width;
+      chart.hoverX = ((event.clientX - r.left) * svg.viewBox.baseVal.width) / r.width;
       drawHover(chart);
     };
     svg.addEventListener("pointermove", hover);
@@ -94,10 +98,33 @@ function render({ model, el: root }) {
     if (tape.style.maxHeight !== height) tape.style.maxHeight = height;
     tapeScroll.update();
   };
-  // a frame later: resizing the box it observes inside the observer's call is a loop error
-  const resized = typeof ResizeObserver === "undefined" ? null
-    : new ResizeObserver(() => requestAnimationFrame(sizeTape));
+  // the charts first: as tall as the view allows beside the bar, their titles, notes and
+  // legend, and the tape's least pane (or all of a shorter tape); drawn again at a new size
+  let chartHeight = H;
+  const fit = () => {
+    const svgs = [lossChart.svg, normChart.svg];
+    const rows = new Set(svgs.map((svg) => Math.round(svg.getBoundingClientRect().top))).size;
+    const pane = tapeBox.hidden ? 0 : tape.getBoundingClientRect().height;
+    const around = box.getBoundingClientRect().height - rows * chartHeight - pane;
+    const tapeWants = tapeBox.hidden ? 0 : Math.min(TAPE_PANE.least, tape.scrollHeight);
+    const height = Math.max(CHART_HEIGHT.least, Math.min(CHART_HEIGHT.most,
+      Math.floor((viewHeight(box) - 8 - around - tapeWants) / rows)));
+    const resized = svgs.some((svg) => Math.round(svg.getBoundingClientRect().width)
+                                       !== svg.viewBox.baseVal.width);
+    if (height !== chartHeight || resized) {
+      chartHeight = height;
+      for (const svg of svgs) svg.style.height = `${height}px`;
+      drawLoss();
+      drawNorms();
+    }
+    sizeTape();
+  };
+  // a frame later: resizing the box it observes inside the observer's call is a loop error;
+  // the window too (Lab's panel is as tall as the window, the box may keep its size)
+  const refit = () => requestAnimationFrame(fit);
+  const resized = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(refit);
   if (resized) resized.observe(box);
+  window.addEventListener("resize", refit);
 
   function drawState() {
     const s = model.get("state");
@@ -146,7 +173,9 @@ function render({ model, el: root }) {
   function drawSeries(chart, series, log, focus = "") {
     // an ended run with no step (refused at its first, or no gradient taken) waits for none
     const empty = ENDED.includes(model.get("state")) ? "no step taken" : "no data yet";
-    chart.drawn = drawChart(chart.svg, series, { log, focus, empty });
+    // 1:1 on screen (before the dashboard is in the page, at the natural width)
+    const width = Math.round(chart.svg.getBoundingClientRect().width) || W;
+    chart.drawn = drawChart(chart.svg, series, { log, focus, empty, width, height: chartHeight });
     chart.note.textContent = chartNote(series, chart.drawn);
     chart.alarm.textContent = firstNonFinite(series);
     chart.alarm.hidden = !chart.alarm.textContent;
@@ -286,6 +315,7 @@ function render({ model, el: root }) {
   return () => {
     for (const [events, fn] of handlers) for (const name of events.split(" ")) model.off(name, fn);
     if (resized) resized.disconnect();
+    window.removeEventListener("resize", refit);
     tapeScroll.dispose();
   };
 }

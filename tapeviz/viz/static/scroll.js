@@ -31,7 +31,7 @@ export function scrollInto(pane, target) {
 // How tall the view that scrolls around `root` is: the outermost box around it that may
 // scroll (JupyterLab's notebook panel; an output area inside it may scroll too but is as tall
 // as what it holds), else the window.
-function viewHeight(root) {
+export function viewHeight(root) {
   let height = window.innerHeight;
   for (let box = root.parentElement; box; box = box.parentElement) {
     if (box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))
