@@ -107,11 +107,32 @@ ADAM_FORMS = {
     "AdamW": lambda tf: tf.keras.optimizers.AdamW(0.1),
     "betas": lambda tf: tf.keras.optimizers.Adam(0.1, beta_1=0.7, beta_2=0.77, epsilon=1e-3),
 }
+# Adagrad's accumulator starts at Constant(0.1): float32's 0.1 in a float64 variable's slot
+for _variable_dtype in ("float64", "float16"):
+    add_case(f"keras.optimizers.Adagrad/variable_{_variable_dtype}",
+             lambda tf, _d=_variable_dtype: _trained(
+                 tf, lambda tf: tf.keras.optimizers.Adagrad(0.1), None, _d), grad=False)
 for _form, _make_adam in ADAM_FORMS.items():
     for _variable_dtype in ("float64", "float16"):
         add_case(f"keras.optimizers.Adam/variable_{_variable_dtype}_{_form}",
                  lambda tf, _m=_make_adam, _d=_variable_dtype: _trained(tf, _m, None, _d),
                  grad=False)
+
+# an int initial rate under each optimizer and variable dtype: the schedule's int32 rate
+# (ExponentialDecay(1, 10, 0.5) is 1 then 0, its decay_rate cast to int) read by the update
+INT_RATES = {
+    "exponential": lambda s: s.ExponentialDecay(1, 10, 0.5),
+    "inverse_time": lambda s: s.InverseTimeDecay(1, 10, 2),
+    "polynomial": lambda s: s.PolynomialDecay(2, 10, 1),
+    "cosine": lambda s: s.CosineDecay(1, 10),
+    "piecewise": lambda s: s.PiecewiseConstantDecay([1], [1, 0]),
+}
+for _name, _make in INT_RATES.items():
+    for _optimizer in ("SGD", "Adam", "RMSprop", "Adagrad", "AdamW"):
+        for _variable_dtype in ("float32", "float64"):
+            add_case(f"keras.optimizers.{_optimizer}/int_rate_{_name}_{_variable_dtype}",
+                     lambda tf, _o=_optimizer, _m=_make, _d=_variable_dtype: _trained(
+                         tf, _o, _m(tf.keras.optimizers.schedules), _d), grad=False)
 
 RESTART_STEPS = {   # below -first_decay_steps the log's argument is negative: NaN in TF
     "minus_15": lambda tf: -15,

@@ -1,6 +1,8 @@
 """Keras's Adagrad: per-coordinate step sizes from the running sum of squared gradients."""
 from __future__ import annotations
 
+import numpy as np
+
 from . import update
 from .base import Optimizer
 from .settings import setting
@@ -33,7 +35,9 @@ class Adagrad(Optimizer):
         self.epsilon = float(epsilon)
 
     def _create_slots(self, var):
-        self.add_slot(var, "accumulator", self.initial_accumulator_value)
+        # Keras 3 fills it by Constant(value), whose ops.cast converts the Python float to
+        # float32 first: a float64 variable's accumulator starts at 0.10000000149011612
+        self.add_slot(var, "accumulator", float(np.float32(self.initial_accumulator_value)))
 
     def _apply_dense(self, grad, var, lr, step):
         update.adagrad(var, grad, self.get_slot(var, "accumulator"), lr, self.epsilon)
