@@ -71,12 +71,25 @@ def gradients_never_applied(steps, trained: list) -> list:
         return []
     last = trained[-1]
     first = next(step for step in steps if step.variable_gradients)
-    before, now = first.variables, last.variables
+    before, now = _read_by_ops(first), last.variables
     remade = _remade(trained)   # (a new tensor each step: its value says nothing of updates)
     if not all(name in before and name in now and (name in remade or np.array_equal(
             before[name], now[name])) for name in last.variable_gradients):
         return []
     return _finding(trained, norms, f"in each of the last {len(trained)} steps", remade)
+
+
+def _read_by_ops(step) -> dict:
+    """Variable name -> its value when an op other than an update first read it in `step`:
+    a model made in the step's first ops (torch's kaiming_uniform_ writing what torch.empty
+    made) is read as its initialiser left it, not as the uninitialised memory it wrote."""
+    first: dict = {}
+    for node in step.nodes:
+        if node.op.kind != "update":
+            for tensor in node.inputs:
+                if type(tensor) is VariableRead:
+                    first.setdefault(tensor.variable.name, tensor._value)
+    return first
 
 
 def _remade(trained: list) -> dict:
