@@ -181,11 +181,15 @@ export function panZoom(container, onClick) {
     if (node) bringIntoView(node, centred);
   }
   // the pane as tall as the graph at fit's scale, within maxPane: set again when the widget
-  // around it grows (the stepping panel opens), so the whole widget stays in view
+  // around it grows (the stepping panel opens), so the whole widget stays in view; the row
+  // beside it (the inspector, tape.css) is told the same room as --tv-room
   function sizePane() {
     const root = container.closest(".tapeviz") || container;
     if (observer && root !== watched) { watched = root; observer.observe(root); }
-    const height = `${Math.min(maxPane(root, container), Math.ceil(home.h * fitted) + 2)}px`;
+    const row = container.closest(".tv-main") || container;
+    const room = maxPane(root, row);
+    if (row.style.getPropertyValue("--tv-room") !== `${room}px`) row.style.setProperty("--tv-room", `${room}px`);
+    const height = `${Math.min(room, Math.ceil(home.h * fitted) + 2)}px`;
     if (container.style.minHeight !== height) container.style.minHeight = height;
   }
   // the pane changed size after the user moved: same scale and corner, new extent (the scale
