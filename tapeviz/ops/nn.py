@@ -11,10 +11,12 @@ derivatives.
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
 from ..tensor import wrap
+from ..threadstate import local
 from . import compare as _compare
 from . import kinds as _kinds
 from . import math as _m
@@ -154,13 +156,6 @@ log_softmax_op = defop("log_softmax", _log_softmax_forward, kind="activation",
 
 
 # ---- losses ------------------------------------------------------------------------------
-def _logsumexp_last(x):
-    """log(sum(exp(x))) over the last axis, shifted by its maximum (reduced as the softmaxes
-    reduce)."""
-    peak = np.maximum.reduce(x, axis=-1)
-    return peak + np.log(np.add.reduce(np.exp(x - peak[..., None]), axis=-1))
-
-
 def _sparse_ce_forward(labels, logits):
     if labels.ndim == 1 and logits.ndim == 2 and labels.dtype.kind in "iu":
         # a batch of class indices: one fancy index (the same values and IndexError), not
@@ -168,7 +163,15 @@ def _sparse_ce_forward(labels, logits):
         picked = logits[_arange(len(labels)), labels]
     else:
         picked = np.take_along_axis(logits, labels[..., None].astype(np.intp), axis=-1)[..., 0]
-    return _logsumexp_last(logits) - picked
+    # log(sum(exp(x))) over the last axis, shifted by its maximum (reduced as the softmaxes
+    # reduce); its exponentials and sums are softmax's, kept for the VJP
+    peak = np.maximum.reduce(logits, axis=-1, keepdims=True)
+    exps = np.exp(logits - peak)
+    sums = np.add.reduce(exps, axis=-1, keepdims=True)
+    losses = (peak + np.log(sums))[..., 0] - picked
+    if local.state.tapes:   # (no tape, no VJP: nothing kept)
+        _sparse_ce_kept.last = (losses, exps, sums)
+    return losses
 
 
 @functools.lru_cache(maxsize=8)
@@ -185,11 +188,37 @@ def _one_hot_like(labels, logits):
     return wrap((labels._value[..., None] == np.arange(values.shape[-1])).astype(values.dtype))
 
 
+# the last forward's (losses, exponentials, sums) on this thread, for its VJP
+_sparse_ce_kept = threading.local()
+
+
 def _sparse_ce_vjp(g, ans, labels, logits):
+    gradient = _unheard_sparse_ce_gradient(g, ans, labels, logits)
+    if gradient is not None:
+        return None, gradient
     probs = softmax_op(logits, axis=np.ndim(logits._value) - 1)
     # expand_dims(g, -1)'s row and shape, without its argument checks (the axis is known)
     column = _shape._reshape(g, shape=np.shape(g._value) + (1,))
     return None, column * (probs - _one_hot_like(labels, logits))
+
+
+def _unheard_sparse_ce_gradient(g, ans, labels, logits):
+    """The VJP's logits gradient in numpy, the same bits as its ops (softmax, reshape,
+    subtract, multiply), while nobody can tell (relu_fold.unheard), the softmax's
+    exponentials and sums its forward's when `ans` is that forward's own; None otherwise."""
+    upstream, values = g._value, logits._value
+    if type(upstream) is not np.ndarray or type(values) is not np.ndarray \
+            or upstream.dtype != values.dtype or values.dtype.kind != "f" \
+            or not relu_fold.unheard(softmax_op, _shape._reshape, _m.subtract, _m.multiply):
+        return None
+    kept = getattr(_sparse_ce_kept, "last", None)
+    if kept is not None and kept[0] is ans._value:
+        _sparse_ce_kept.last = None   # (not held past its use)
+        probs = kept[1] / kept[2]
+    else:
+        probs = _softmax_forward(values, axis=values.ndim - 1)
+    probs -= _one_hot_like(labels, logits)._value
+    return wrap(upstream[..., None] * probs)
 
 
 sparse_softmax_cross_entropy = defop(

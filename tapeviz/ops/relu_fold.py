@@ -40,19 +40,19 @@ def mark(output) -> None:
     _relu_outputs[id(output)] = output
 
 
-def _unheard(op) -> bool:
-    """Whether running `op` straight is what dispatch would do: no tape, Recorder, layer
-    listener or trace on this thread, and nobody hearing `op`."""
+def unheard(*ops) -> bool:
+    """Whether running `ops` straight is what dispatch would do: no tape, Recorder, layer
+    listener or trace on this thread, and nobody hearing any of `ops`."""
     state = local.state
     return not (state.tapes or state.sink is not None or state.layer_listeners or state.traced
-                or op.route.heard)
+                or any(op.route.heard for op in ops))
 
 
 def input_gradient(backprop_input, by_taps, g, x, w, params):
     """conv2d's input gradient of relu's output `x` as a LazyTensor whose relu gradient is
     made already (`by_taps(g, w, input_shape, store_into=...)` masking each block); None
     where it cannot be (`x` not a fused relu's, someone could tell, another path or dtype)."""
-    if _relu_outputs.get(id(x)) is not x or not _unheard(backprop_input):
+    if _relu_outputs.get(id(x)) is not x or not unheard(backprop_input):
         return None
     upstream, features, kernel = g._value, x._value, w._value
     if type(upstream) is not np.ndarray or type(features) is not np.ndarray \
@@ -86,7 +86,7 @@ def relu_gradient(relu_grad, g, features):
     """relu's VJP: the gradient `input_gradient` made already for this `g` and these
     `features` while nobody hears relu_grad, else relu_grad(g, features)."""
     found = folded(g) if type(g) is LazyTensor else None
-    if found is None or found[0] is not features or not _unheard(relu_grad):
+    if found is None or found[0] is not features or not unheard(relu_grad):
         return relu_grad(g, features)
     return wrap(found[1])
 
