@@ -914,6 +914,16 @@ inside the 1.05x goal. The ids' list (2 sources) alone counts ~2.5k a call (a mi
 _on_gradient: 2.0k -> 6.4k instructions); holding the values instead cost the same.
 The Recorder's step ends for a layer's own state and a restore (5dfdc6e, fb19d09), the same
 A/B: the lecture's recorder on 539.5k -> 539.5k a step (predicted unchanged).
+The Runner's stop that lets an optimizer's apply return (9905d21: runner_gate.whole_update,
+a walk up the frames only while a stop is pending; Keras optimizers no longer hold old values
+for a hearing gate). Predicted unchanged for a gate that never hears (these rows), a few
+percent off an apply while it hears. Measured (valgrind; the same tree, HEAD at 9905d21
+with the gate, listening.py and base.py before it and after): the Runner's gate, lecture's
+393.9k (1.027x of 383.7k) -> 394.0k (1.026x of 384.2k), inside the 1.05x goal; against
+b8c5742's tree (another's commits between): regression 522.1k (1.018x of 513.0k) -> 521.9k
+(1.017x of 513.4k), lecture's 392.5k (1.023x) -> 394.0k (1.026x). An Adam apply of 4
+variables of 256 on the main thread while a paused Runner's gate hears every op (200
+applies): 999.3k -> 974.3k instructions an apply (-2.5%); with no runner 515.5k -> 515.4k.
 """
 from __future__ import annotations
 
