@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtype_errors import ALL, kernel_words, mismatch, refusal_class, unconverted
+from .dtype_errors import (ALL, kernel_words, mismatch, numpy_array_fix, refusal_class,
+                           unconverted)
 from .errors import DTypeError, DTypeValueError, InvalidArgumentError, OpError, in_tf_words
 from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
@@ -342,8 +343,7 @@ def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
     if isinstance(x, (np.ndarray, np.generic)):
         what = f"a numpy {own.name} array of shape {np.shape(x)}" if np.ndim(x) else \
             f"a numpy {own.name} scalar"
-        fix = f"numpy arrays are float64 by default and keep their dtype: convert {x_name} " \
-              f"first, {x_name}.astype(np.{wanted.name}) or tf.cast({x_name}, tf.{wanted.name})"
+        fix = numpy_array_fix(x_name, own, wanted)
     else:
         what = f"{_short(x)}, which converts to {own.name}"
         fix = f"convert {x_name} first: tf.constant({x_name}, tf.{wanted.name})"

@@ -86,6 +86,23 @@ def _user_name(tensor) -> str | None:
                  if any(value is obj for obj in held) and not name.startswith("_")), None)
 
 
+def numpy_array_fix(name: str, own: np.dtype, wanted: np.dtype) -> str:
+    """The fix for numpy array `name`, of dtype `own`, given with a tensor of dtype `wanted`,
+    said by what the array holds: numpy makes floats float64 and integers int64 by default
+    and both keep that dtype when converted."""
+    convert = f"{name}.astype(np.{wanted.name}) or tf.cast({name}, tf.{wanted.name})"
+    if own.kind in "iu":
+        why = (f"np.array([1, 2]) holds integers ({own.name} here), and an array keeps its "
+               f"dtype")
+    elif own.kind == "b":
+        why = "an array of True/False is bool and keeps its dtype"
+    elif own == np.float64:
+        why = "numpy float arrays are float64 by default and keep their dtype"
+    else:
+        why = f"numpy arrays keep their dtype ({own.name} here)"
+    return f"{why}: convert {name} to {wanted.name} first, {convert}"
+
+
 def _float64_variable_hint(args, names: list) -> str | None:
     """Where a float64 Variable among float32 inputs was made: tf.Variable(np.random.randn(..))
     keeps numpy's float64, the usual cause, and is fixed where it is made."""
