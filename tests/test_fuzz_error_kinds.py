@@ -310,3 +310,15 @@ def test_norm_without_axis_takes_every_value_of_any_rank_as_tf():
     x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
     assert float(tf.norm(x)) == pytest.approx(float(np.linalg.norm(x.ravel())))
     assert float(tf.norm(x, ord=1)) == pytest.approx(276.0)
+
+
+def test_matvec_says_the_shapes_it_was_given():
+    """It said matmul's words about b reshaped: 'got (2, 3) @ (5, 7, 1)'."""
+    error, line = raised(ValueError, lambda: tf.linalg.matvec(tf.ones([2, 3]), tf.ones([5, 7])))
+    assert str(error).startswith("matvec: b's last axis must have a's 3 columns; got a (2, 3) "
+                                 "and b (5, 7)")
+    assert_names_this_line(error, line)
+    error, line = raised(ValueError, lambda: tf.linalg.matvec(tf.ones([3]), tf.ones([3])))
+    assert "got a (3,) and b (3,)" in str(error)
+    assert_names_this_line(error, line)
+    assert tf.linalg.matvec(tf.ones([2, 3]), tf.ones([2]), transpose_a=True).shape == (3,)

@@ -141,6 +141,17 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_spa
     >>> tf.linalg.matvec([[1.0, 2.0], [3.0, 4.0]], [1.0, 1.0]).numpy()
     array([3., 7.], dtype=float32)
     """
+    # said with the shapes as given (matmul's words would show b as (..., n, 1))
+    a_shape, b_shape = arguments.shape_of("matvec", "a", a), arguments.shape_of("matvec", "b", b)
+    if len(a_shape) < 2 or not b_shape:
+        raise ShapeError("matvec", f"a must be a matrix (rank >= 2) and b a vector (rank >= 1), "
+                                   f"or batches of them; got a {a_shape} and b {b_shape}")
+    turned = transpose_a or adjoint_a
+    columns = a_shape[-2] if turned else a_shape[-1]
+    if columns != b_shape[-1]:
+        raise ShapeError("matvec", f"b's last axis must have a's {columns} "
+                                   f"{'rows (a transposed)' if turned else 'columns'}; got a "
+                                   f"{a_shape} and b {b_shape}")
     return squeeze(matmul(a, expand_dims(b, -1), transpose_a=transpose_a, adjoint_a=adjoint_a),
                    axis=-1)
 
