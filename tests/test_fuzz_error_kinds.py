@@ -93,6 +93,46 @@ def test_every_fuzzed_error_points_at_the_callers_line():
     assert not failures, f"{len(failures)} bad calls:\n" + "\n".join(failures)
 
 
+def came_words(value) -> set:
+    """Ways a message may say what came: the value's repr (its start), its type, and a
+    tensor's dtype or shape; text also as the string tensor it makes."""
+    words = {repr(value)[:12], type(value).__name__}
+    if isinstance(value, tf.Tensor):
+        words |= {value.dtype.name, str(tuple(value.shape)), str(list(value.shape))}
+    if "'" in repr(value):
+        words.add("string")
+    return words
+
+
+# (function, kind) whose refusal says what came in other words, and which
+DESCRIBED_OTHERWISE = {
+    ("stack", "a ragged list"): "the pieces' shapes, (2,) and (1,)",
+    ("add_n", "a ragged list"): "the pieces' shapes, (2,) and (1,)",
+    ("pad", "a ragged list"): "the paddings' shape, [2, 'ragged']",
+    ("pad", "a negative size"): "the paddings' shape, [2, 1]",
+    ("slice", "a negative size"): "begin -2 with its size and the axis' length",
+    ("tensordot", "a ragged list"): "the axis out of range",
+    ("tensordot", "a negative size"): "the axis out of range",
+    ("conv_transpose", "a wrong shape (5, 7)"): "the input's rank, 2",
+    ("Variable", "None"): "that initial_value was not given",
+}
+
+
+def test_every_fuzzed_error_says_what_came():
+    failures = []
+    for qualified, fn, param, kind, value in fuzz.fuzz_cases():
+        fn_name = qualified.rsplit(".", 1)[1]
+        if (fn_name, kind) in DESCRIBED_OTHERWISE:
+            continue
+        kwargs = fuzz.valid_call(fn_name, fn)
+        kwargs[param] = value
+        failure = outcome(f"{qualified}({param}={kind})", fuzz.names_of(qualified, fn),
+                          functools.partial(call_here, fn, kwargs), came_words(value))
+        if failure and failure != "accepted":
+            failures.append(failure)
+    assert not failures, f"{len(failures)} bad calls:\n" + "\n".join(failures)
+
+
 # ---- 2. the wrong tensors a user passes by mistake -----------------------------------------
 def _object_array(a):
     return np.array(a, dtype=object)

@@ -146,7 +146,8 @@ def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_spa
     if len(a_shape) < 2 or not b_shape:
         raise ShapeError("matvec", f"a must be a matrix (rank >= 2) and b a vector (rank >= 1), "
                                    f"or batches of them; got a {a_shape} and b {b_shape}")
-    turned = transpose_a or adjoint_a
+    turned = arguments.flag("matvec", "transpose_a", transpose_a, default=False) or \
+        arguments.flag("matvec", "adjoint_a", adjoint_a, default=False)
     columns = a_shape[-2] if turned else a_shape[-1]
     if columns != b_shape[-1]:
         raise ShapeError("matvec", f"b's last axis must have a's {columns} "
