@@ -13,11 +13,13 @@ import numpy as np
 from .. import arguments
 from ..dispatch import name_scope
 from ..errors import DTypeError, attr_words, kernel_words
+from ..convert import float_constant
 from ..string_values import math_refusal
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
 from . import assign as _assign, compare as _compare, join as _join, math as _m
+from .relu_fold import unheard
 
 REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
@@ -95,8 +97,13 @@ def _expand(g, x, axis, keepdims):
     """The reduced gradient reshaped so it broadcasts against x."""
     if keepdims:
         return g
-    shape = [1 if axis is None or i in axis else n for i, n in enumerate(np.shape(x._value))]
-    return _shape._reshape(g, shape=tuple(shape))   # the row: a shape of ints, known good
+    # the row: a shape of ints, known good
+    return _shape._reshape(g, shape=_expanded(np.shape(x._value), axis))
+
+
+def _expanded(shape: tuple, axis) -> tuple:
+    """`shape` with its reduced axes of length 1."""
+    return tuple([1 if axis is None or i in axis else n for i, n in enumerate(shape)])
 
 
 # the float dtypes np.mean sums in their own precision, and the counts below which each holds
@@ -236,16 +243,33 @@ def _logsumexp_vjp(g, ans, x, *, axis, keepdims):
     return (_expand(g, x, axis, keepdims) * e / _sum(e, axis=axis, keepdims=True),)
 
 
+def _spread(g, x, axis, keepdims, count=None):
+    """reduce_sum's VJP (reduce_mean's, divided by `count`): g laid back over the reduced
+    axes of x. In numpy by the very rows' forwards while nobody can tell (relu_fold.unheard:
+    no tape records the pass, no one hears reshape, truediv or broadcast_to), else by them."""
+    upstream, shape = g._value, np.shape(x._value)
+    if isinstance(upstream, _FLOAT_VALUES) and upstream.dtype.kind == "f" \
+            and unheard(_shape._reshape, _m.divide, _shape._broadcast_to):
+        if not keepdims:
+            upstream = _shape._reshape.forward(upstream, shape=_expanded(shape, axis))
+        if count is not None:
+            upstream = _m.divide.forward(upstream, float_constant(count, upstream.dtype.type))
+        return (wrap(_shape._broadcast_to.forward(upstream, shape=shape)),)
+    spread = _expand(g, x, axis, keepdims)
+    return (_shape._broadcast_to(spread if count is None else spread / count, shape=shape),)
+
+
+_FLOAT_VALUES = (np.ndarray, np.floating)
+
+
 _sum = defop("reduce_sum", _numbers_only("reduce_sum", _sum_forward), kind="reduce", label="Σ",
              samples=REDUCE_SAMPLES,
-             vjp=lambda g, ans, x, *, axis, keepdims:
-             (_shape._broadcast_to(_expand(g, x, axis, keepdims), shape=np.shape(x._value)),),
+             vjp=lambda g, ans, x, *, axis, keepdims: _spread(g, x, axis, keepdims),
              doc="Sum over axes.")
 _mean = defop("reduce_mean", _numbers_only("reduce_mean", _mean_forward), kind="reduce",
               label="mean", samples=REDUCE_SAMPLES,
               vjp=lambda g, ans, x, *, axis, keepdims:
-              (_shape._broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis),
-                                    shape=np.shape(x._value)),),
+              _spread(g, x, axis, keepdims, _count(x, axis)),
               doc="Mean over axes (integer inputs truncate, as in TF).")
 _max = defop("reduce_max", _numbers_only("reduce_max", _extreme_forward(np.max, _lowest)),
              _extreme_vjp, kind="reduce", label="max", samples=REDUCE_SAMPLES,
