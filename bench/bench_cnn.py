@@ -143,6 +143,48 @@ Not done, with what each would buy:
 Left: the held goal stays missed at these loads (1.09-1.14x this round, 0.99-1.09x the last):
 the second relu_grad's pass, the bias sums, the loss (+0.07-0.09: ops/nn.py's), the forward's
 stores, and the Python outside the ops, less the update.
+Eighteenth round (base 72e5d0e, load 11-19: the others' suites and valgrind beside; each change
+counted on and off by callgrind on the guide's CNN at 1x5x5 images, 20 steps after 70, gc
+frozen and off, one BLAS thread, hash seed 0: these count ~1,640k a step where the
+seventeenth's method read ~3,340k; its on/off difference is the figure).
+Kept:
+- the sparse cross-entropy's VJP in numpy while nobody can tell (6ace568): the logits
+  gradient g[..., None] * (softmax - one_hot) computed straight, its softmax the forward's own
+  exponentials and sums (kept per thread while a tape records, let go once used): four
+  dispatches and a softmax less, the same bits; the ops run as before under a recording outer
+  tape, a Recorder, a layer listener, a trace or anyone hearing softmax, reshape, subtract or
+  multiply (relu_fold.unheard). Predicted -20k to -30k; counted 1,667.6k -> 1,637.4k a step
+  (-30.2k, -1.8%); the loss and its gradient alone ((32, 10), 16 rounds alternated, load 18):
+  122.9 -> 107.6 us; the step alternated (12 rounds, load 16): 7.191 -> 7.127 ms (0.996x,
+  rounds 0.902-1.056);
+- reduce_sum's and reduce_mean's VJPs likewise (ca2d337): g laid back over the reduced axes
+  by the reshape, truediv and broadcast_to rows' own forwards, wrapped once (the loss's mean
+  and the pool's: two calls a step). Predicted -15k to -25k; counted 1,641.3k -> 1,620.1k a
+  step (-21.3k, -1.3%); the step alternated (12 rounds, load 12): 7.013 -> 7.117 ms, rounds'
+  median ratio 0.999x (0.954-1.050): a fixed cost under the load's noise at 28x28.
+Measured and not kept:
+- reduce_sum/mean's errstate (the ones-matmul's): np.errstate costs 4.4-5.3 us an entry hot
+  (load 16; its __init__ and _make_extobj are Python, and an instance cannot be entered twice,
+  so none is reused), and t.sum() ~2 us over np.add.reduce; but np.matmul and np.dot both
+  warn on an overflow or inf - inf ('overflow encountered in matmul'), so without errstate an
+  overflowing sum would warn twice (matmul's, then the fallback's own) and, under
+  np.seterr(all='raise'), raise naming matmul: the errstate stays. Bounding the input first
+  (max |x| against finfo.max / count) costs a pass the size of the sum.
+Not done, with what each would buy:
+- the finite check by np.add.reduce(total, None), not total.sum() (~2 us a call, 3 a step);
+- the taps' Python (~16-27 us an op call on a tiny image, 24 of the second conv's 61 us the
+  three ctypes products of a block; `_tap_offsets` a 9-item comprehension, <1 us): a plan per
+  geometry, ~10 us an op call;
+- the pool's sums inside the fused second conv's block loop (~0.05-0.1 ms at 28x28): needs
+  reduce_mean's forward to take sums the layer's output carries, with the pool's LazyTensor
+  made by reduce_mean's forward when read, and nobody hearing reduce_mean; not started this
+  round for want of time.
+At the end (ca2d337, load 11-12), this file --threads 1 --rounds 7: held 1.05x (rounds
+1.01-1.13x; 6.65 against 6.40 ms), faulting 0.86x (0.82-0.96x): one run at a load between
+the seventeenth's start and end (1.14x, 1.09x), so not a before/after; the held goal stays
+missed. Left: the second relu_grad's pass, the bias sums, the pool's read, the forward's
+stores and the Python outside the ops (Keras's loss checks, keras/losses.py: its labels' min
+and max and the logits check, 21.8 us a call against the row's 10.0, load 9), less the update.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
