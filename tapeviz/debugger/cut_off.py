@@ -11,7 +11,9 @@ the torch adapter's gradient call is `loss.backward()`, given nothing, so its ca
 the parameters the forward pass read and no step gave a gradient. Those are judged cut only
 when a layer after the cut trains (a parameter of the same model, past the cut, got its
 gradient): a target network's output detached for a loss, or a GAN's generator detached for
-its critic's step, feeds no trained layer of its own model.
+its critic's step, feeds no trained layer of its own model. A parameter its optimizer was
+given and never had a gradient for (an encoder detached before a separate head) is judged cut
+whichever model reads past the cut: the user meant it to train.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .findings import Finding
 from .numerics import _op_name, _where
 
 CUTS = frozenset({"stop_gradient", "detach"})   # ops whose VJP is no gradient at all
+NO_GRADIENT = "no_gradient"   # a torch update's param: its optimizer's parameters with no .grad
 _FIX = {"tf": "remove the tf.stop_gradient", "torch": "remove the .detach()"}
 _KEEP = ("keep one only for a value that must not train, such as a target network's output "
          "or a GAN's fake batch in the discriminator's step")
@@ -39,9 +42,25 @@ def cut_off(none, nodes, recorded) -> tuple[list, set]:
     trained = [step for step in recorded if step.variable_gradients]
     if len(trained) >= 2:
         got = {name for step in trained for name in step.variable_gradients}
-        more, named = cut_findings(_untrained_parameters(trained[-1], got), nodes, got)
+        optimized = [name for name in _optimized(trained) if name not in got]
+        more, named = cut_findings(optimized, nodes)
+        found, explained = found + more, explained | named
+        more, named = cut_findings([name for name in _untrained_parameters(trained[-1], got)
+                                    if name not in explained], nodes, got)
         found, explained = found + more, explained | named
     return found, explained
+
+
+def _optimized(steps) -> dict:
+    """The parameters an optimizer of `steps` was given that had no gradient when it stepped
+    (its updates' `NO_GRADIENT`): meant to train, so a cut before them is a bug whichever
+    model reads past it (a target network or a frozen backbone is given to no optimizer)."""
+    names = {}
+    for step in steps:
+        for node in step.nodes:
+            if node.op.kind == "update":
+                names.update(dict.fromkeys((node.params or {}).get(NO_GRADIENT, ())))
+    return names
 
 
 def _untrained_parameters(step, got: set) -> list:

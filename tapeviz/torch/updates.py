@@ -16,6 +16,8 @@ parameter: inputs (parameter before, gradient), output the parameter after, para
 group's hyperparameters (lr, betas), the user's line that called `step()`. Kind "update"
 with the parameter's Variable as first input, as the numpy engine's updates: the Recorder
 files them into the step their backward ended, `diagnose` reads what each step changed.
+The optimizer's parameters that have no `.grad` (none reached them: a `.detach()` before
+the head) are named in each update's params (`NO_GRADIENT`), so `diagnose` knows them too.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from .. import events
 from ..debugger.breakpoint_listener import not_finite
+from ..debugger.cut_off import NO_GRADIENT
 from ..tensor import wrap
 from ..variable import VariableRead
 from . import finite, modules, values
@@ -63,14 +66,21 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
     and a Variable read each), the gradient and the value after copied only if read (a
     gradient the step wrote over is refused), told to `forms`, the node forms of
     listeners (`route.on_node`), before `hearers`."""
-    updated = []
+    updated, idle, groups = [], [], []
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
                   if key != "params" and isinstance(value, _HYPERPARAMETERS)}
+        groups.append(params)
         for parameter in group["params"]:
             grad = parameter.grad
             if grad is not None:   # the parameters step() changes
                 updated.append((parameter, grad, params))
+            elif parameter.requires_grad:
+                idle.append(parameter)
+    if idle:   # told with each update: the parameters this optimizer trains that got none
+        names = tuple(values.variable_of(p, None, _name_of).name for p in idle)
+        for params in groups:
+            params[NO_GRADIENT] = names
     if test is not None:
         kept = _Copies([parameter for parameter, _, _ in updated]
                        + [grad for _, grad, _ in updated])
