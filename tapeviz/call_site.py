@@ -33,7 +33,7 @@ def source_at(at, frame):
     """The user line of an op (a kept backward pass) called from `frame` that would follow
     branch `at`: the line of the branch tried after it, if `frame` and its caller are that
     branch's site (dispatch's sunk path does the same inline), else the walk's."""
-    tried = at.last if at.only is None else at.only   # (an empty Branch is falsy)
+    tried = at.last   # (the branch after it tried next: program.Branch)
     site = tried is not None and tried.site
     if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
             and user.f_lasti == site[2]:
@@ -41,4 +41,34 @@ def source_at(at, frame):
     return source_from(frame)
 
 
-__all__ = ["site_of", "source_at"]
+def learn_signature(branch, op, frame, source, state, producers: tuple) -> None:
+    """Learn, as `branch`'s op is first found at user line `source`, called from `frame`
+    (dispatch's caller) on the thread of `state` with inputs made by `producers`, what
+    dispatch then compares of a later op in one go: the codes of that frame and its caller
+    (`code`, `caller_code`, by identity) and the rest as one tuple, `signature` (op, the
+    two frames' instructions, phase, scope, the line the thread shares and its origin,
+    producers). A later op so called is at the very same line (the walk passes equal frames
+    alike and ends at the first or, when the first is tapeviz's, the second). False where
+    those two frames do not fix the line (the user's frame further up, a backward pass's
+    origin): such an op is found by its site or the walk."""
+    branch.code = branch.caller_code = None
+    branch.signature = False
+    shared = state.source
+    if state.origin is not None or (not fixes_line(frame, source) if shared is None
+                                    else shared is not source):
+        return
+    caller = frame.f_back or frame   # (as dispatch reads them)
+    branch.code, branch.caller_code = frame.f_code, caller.f_code
+    branch.signature = (op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, shared,
+                        None, producers)
+
+
+def fixes_line(frame, source) -> bool:
+    """Whether `frame` (dispatch's caller) and its caller fix the user line `source` the
+    walk finds from it: the user's frame is one of them."""
+    user = user_frame(frame)
+    return user is not None and (user is frame or user is frame.f_back) \
+        and source_from(frame) is source
+
+
+__all__ = ["site_of", "source_at", "learn_signature", "fixes_line"]

@@ -13,7 +13,7 @@ from itertools import compress, repeat
 from operator import is_
 from time import perf_counter
 
-from .call_site import site_of
+from .call_site import learn_signature, site_of
 from .convert import input_arrays, input_tensors
 from .node import Node
 from .op_failure import FORWARD_ERRORS, raise_forward_failure
@@ -28,18 +28,7 @@ OUTSIDE = repeat(-1)   # (the index of an input no op of the segment made: see p
 def dispatch_sunk(op, args, params, state, sink):
     """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
     update's): its record, and nothing else (no node, no hearers or lines to look up)."""
-    branch = at = sink.at
-    source = state.source
-    if source is None:   # the line: by the frames of the branch's site if they are its own
-        frame = _getframe(2)
-        # (a Branch is a dict: an empty one, the segment's last op, is falsy)
-        only = None if at is None else at.last if at.only is None else at.only
-        site = only is not None and only.site
-        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
-                and user.f_lasti == site[2] and state.origin is None:
-            source = only.source
-        else:
-            source = source_from(frame, state.origin)
+    at = sink.at
     if at is not None:   # the step's program is known: the op checked against it, inline
         # no tensors made: a followed op keeps its inputs' values alone, and an input's id
         # is the one input_tensors tracks it by (a Python number's: none an op made) but a
@@ -54,15 +43,26 @@ def dispatch_sunk(op, args, params, state, sink):
             ids = tuple(map(id, args)) if VariableRead not in map(type, args) else \
                 input_tensors(op, args)[2]
             producers = producers_of(producer_of, ids)
-        branch = at.only   # (the usual: one op follows, compared by identity, no key made)
-        if branch is None or branch.op is not op or branch.source is not source \
-                or branch.phase is not state.phase or branch.scope is not state.scope:
-            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
-        if branch is None or branch.outside is None or branch.taped \
-                or (params or branch.params) and not same_params(params, branch) \
-                or branch.producers != producers:
-            sink.leave()
-            branch = None
+        frame = _getframe(2)
+        caller = frame.f_back or frame
+        # the branch tried next (a loop's: the one after it), compared in one go: its op's
+        # frames by identity, then one tuple of op, their instructions (its line), phase,
+        # scope and producers (call_site.learn_signature)
+        branch = at.last
+        if branch is not None and branch.code is frame.f_code \
+                and branch.caller_code is caller.f_code and branch.signature == (
+                    op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, state.source,
+                    state.origin, producers) and not branch.taped \
+                and (not (params or branch.params) or same_params(params, branch)):
+            source = branch.source
+        else:
+            branch, source = _branch_of(op, params, state, at, frame, producers)
+            if branch is None or branch.taped:
+                sink.leave()
+                branch = None
+    else:
+        branch = None
+        source = state.source or source_from(_getframe(2), state.origin)
     if branch is None:
         arrays, tensors, ids, _ = input_tensors(op, args)
     started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
@@ -72,11 +72,6 @@ def dispatch_sunk(op, args, params, state, sink):
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)
     if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
-        if branch.site is None:   # its line's frames, learned as it first follows
-            branch.site = state.source is None and state.origin is None and \
-                site_of(_getframe(2), source)
-        if at.only is None:   # (one of several after it: the one whose site is tried next)
-            at.last = branch
         sink.made[id(ans)] = branch.depth - 1   # (its index in `outs`: no len call)
         sink.outs.append(ans)
         sink.at = branch
@@ -91,6 +86,37 @@ def dispatch_sunk(op, args, params, state, sink):
     if len(sink) >= sink.check_at:
         sink.full()
     return ans
+
+
+def _branch_of(op, params, state, at, frame, producers: tuple):
+    """(the branch after `at` that an op follows, else None; its user line), for an op
+    whose signature is not the branch's tried first (one of several after `at`, a site its
+    signature cannot fix, one that leaves): its line by the site's frames or the walk, its
+    branch by one key (op, line, phase, scope: program.key_of), its params and producers
+    compared. `frame`: dispatch's caller."""
+    source = state.source
+    if source is None:   # the line: by the frames of the branch's site if they are its own
+        # (a Branch is a dict: an empty one, the segment's last op, is falsy)
+        tried = at.last
+        site = tried is not None and tried.site
+        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
+                and user.f_lasti == site[2] and state.origin is None:
+            source = tried.source
+        else:
+            source = source_from(frame, state.origin)
+    branch = at.only   # (the usual: one op follows, compared by identity, no key made)
+    if branch is None or branch.op is not op or branch.source is not source \
+            or branch.phase is not state.phase or branch.scope is not state.scope:
+        branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+    if branch is None or branch.outside is None \
+            or (params or branch.params) and not same_params(params, branch) \
+            or branch.producers != producers:
+        return None, source
+    at.last = branch   # (one of several after it: the one tried next)
+    if branch.signature is None:   # its line's frames, learned as it is first found
+        branch.site = state.source is None and state.origin is None and site_of(frame, source)
+        learn_signature(branch, op, frame, source, state, producers)
+    return branch, source
 
 
 def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
@@ -137,27 +163,22 @@ def dispatch_followed(op, args, params, state, route, sink):
     the tapes; one that leaves the program is recorded as `dispatch._dispatch_traced` records it."""
     arrays, tensors, ids, reads_variable = input_tensors(op, args)
     at = sink.at
-    source = state.source
-    if source is None:   # the line by the site's frames, as in dispatch_sunk, not a walk
-        frame = _getframe(2)
-        tried = at.last if at.only is None else at.only
-        site = tried is not None and tried.site
-        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
-                and user.f_lasti == site[2] and state.origin is None:
-            source = tried.source
-        else:
-            source = source_from(frame, state.origin)
-    branch = at.only   # (as in dispatch_sunk)
-    if branch is None or branch.op is not op or branch.source is not source \
-            or branch.phase is not state.phase or branch.scope is not state.scope:
-        branch = at.get((op, id(source), state.phase, state.scope))
     producer_of = sink.producer_of   # (two inputs, the usual: their producers inline, no call)
-    if branch is None or branch.outside is None or (params or branch.params) \
-            and not same_params(params, branch) \
-            or branch.producers != ((producer_of(ids[0], -1), producer_of(ids[1], -1))
-                                    if len(ids) == 2 else producers_of(producer_of, ids)):
-        sink.leave()
-        branch = None
+    producers = (producer_of(ids[0], -1), producer_of(ids[1], -1)) if len(ids) == 2 \
+        else producers_of(producer_of, ids)
+    frame = _getframe(2)
+    caller = frame.f_back or frame
+    branch = at.last   # (as in dispatch_sunk)
+    if branch is not None and branch.code is frame.f_code \
+            and branch.caller_code is caller.f_code and branch.signature == (
+                op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, state.source,
+                state.origin, producers) \
+            and (not (params or branch.params) or same_params(params, branch)):
+        source = branch.source
+    else:
+        branch, source = _branch_of(op, params, state, at, frame, producers)
+        if branch is None:
+            sink.leave()
     started = perf_counter() if branch is None and route.timed else 0.0
     try:
         ans = Tensor()
@@ -182,9 +203,6 @@ def dispatch_followed(op, args, params, state, route, sink):
             taped = True
     if branch is not None:
         if branch.taped is taped:   # (follow_branch, inlined)
-            if branch.site is None:   # (as in dispatch_sunk)
-                branch.site = state.source is None and state.origin is None and \
-                    site_of(_getframe(2), source)
             sink.made[output_id] = branch.depth - 1
             sink.outs.append(ans)
             if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)

@@ -555,3 +555,84 @@ def test_a_followed_taped_op_finds_its_line_by_its_call_site_not_a_walk(monkeypa
     assert replayed >= 5
     # the first followed step learns each op's site (a walk each); the later ones walk not
     assert counted[-1] == counted[-4] and counted[-1] > 0
+
+
+def abs_lines(recorder) -> list:
+    """(file, line) of each step's abs ops."""
+    return [[(rop.node.source.filename, rop.node.source.lineno) for rop in step.ops
+             if rop.op == "abs"] for step in recorder.steps]
+
+
+def test_an_op_called_from_the_users_own_frame_follows_without_a_walk(monkeypatch, fully):
+    # `tf.abs(t)` is called by the user's frame itself (no tapeviz frame between): its line
+    # is fixed by that frame's code and instruction, so later steps find it with no walk
+    import tapeviz.dispatch_followed as followed
+    walks = []
+    walk = followed.source_from
+    monkeypatch.setattr(followed, "source_from",
+                        lambda frame, origin=None: walks.append(1) or walk(frame, origin))
+    counted = []
+
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for x in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]:
+            with tf.GradientTape() as tape:
+                t = tf.constant(x) * w - 1.0
+                loss = tf.abs(t) + tf.abs(t)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+            counted.append(len(walks))
+    replaying, _, replayed = run(loop)
+    assert replayed >= 5
+    assert counted[-1] == counted[-4]   # (before: two walks a step, one per abs)
+    reference, _, _ = fully(loop)
+    assert_same_recording(replaying, reference)
+
+
+def test_a_users_function_called_from_another_line_says_its_own_line(fully):
+    # the op's frame is the user's function, its caller another line of the loop: a caller
+    # at another instruction is checked by the op's line itself (the walk), the same line
+    def scaled(t):
+        return 2.0 * tf.abs(t)
+
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]):
+            with tf.GradientTape() as tape:
+                t = tf.constant(x) * w - 1.0
+                if step < 5:
+                    loss = scaled(t)
+                else:
+                    loss = scaled(t)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 5
+    assert_same_recording(replaying, reference)
+    lines = abs_lines(replaying)
+    assert lines[0] == lines[4] == lines[5] == lines[-1]
+
+
+def test_equal_code_from_another_file_says_its_own_file(fully):
+    # the same source compiled under two file names makes two code objects that compare
+    # equal (a code's == leaves its file out): a frame's code is checked by identity, so
+    # the op run by the second says the second file
+    text = "def scaled(t):\n    return 2.0 * tf.abs(t)\n"
+    first, second = {"tf": tf}, {"tf": tf}
+    exec(compile(text, "first_copy.py", "exec"), first)
+    exec(compile(text, "second_copy.py", "exec"), second)
+    assert first["scaled"].__code__ == second["scaled"].__code__
+    assert first["scaled"].__code__ is not second["scaled"].__code__
+
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]):
+            function = first["scaled"] if step < 5 else second["scaled"]
+            with tf.GradientTape() as tape:
+                loss = function(tf.constant(x) * w - 1.0)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 5
+    assert_same_recording(replaying, reference)
+    assert [files[0][0] for files in abs_lines(replaying)] == \
+        ["first_copy.py"] * 5 + ["second_copy.py"] * 3

@@ -26,7 +26,7 @@ from time import perf_counter
 
 import numpy as np
 
-from ..call_site import site_of, source_at
+from ..call_site import fixes_line, site_of, source_at
 from ..dispatch_followed import follow_branch
 from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
@@ -65,11 +65,16 @@ class Branch(dict):
     a segment kept before may not); `python`: whether each was made from a Python number
     (python_numbers.py: made again so, the widget's "const");
     `only`: the one branch after it, when there is one (a loop's usual program: dispatch
-    compares an op's op, line, phase and scope to its fields by identity, making no key)."""
+    compares an op's op, line, phase and scope to its fields by identity, making no key);
+    `last`: the branch after it tried first (the only one, else the one last found);
+    `code`, `caller_code` and `signature`: what dispatch compares of a later op in one go,
+    learned as its op is first found (call_site.learn_signature); `site`: the frames its
+    op's line is checked by where the signature does not match (call_site.site_of)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
                  "outside", "kept", "producers", "variables", "reads", "python",
-                 "keeps_output", "count", "splits", "only", "last", "site")
+                 "keeps_output", "count", "splits", "only", "last", "site", "code", "caller_code",
+                 "signature")
 
     def __init__(self, parent=None, fields=None, producers=()):
         super().__init__()
@@ -80,6 +85,8 @@ class Branch(dict):
         self.kept = None   # the slice of its inputs `outside` keeps, when they are one run
         self.only = self.last = None
         self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
+        # what dispatch compares of a later op in one go, once learned (call_site.py)
+        self.code = self.caller_code = self.signature = None
         if fields is not None:
             self._learn(fields, producers)
 
@@ -199,6 +206,7 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
             # learned in its place, followed from the next step; kept segments hold theirs)
             branch = at[key] = Branch(at, fields, producers)
             at.only = branch if len(at) == 1 else None
+            at.last = branch   # (tried next: the only one, else the newest until one is found)
         made[fields[OUTPUT_ID]] = index
         at = branch
     return at
@@ -220,30 +228,51 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str)
     sources the tensors the program's were (made by the same ops, or from outside), the
     sink takes what it keeps and steps on; else False (the caller then leaves the path)."""
     at = sink.at
-    source = source_at(at, frame)
-    branch = at.only   # (as dispatch finds an op's branch)
-    if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
-            or branch.scope is not scope:
-        branch = at.get(key_of(KEPT_PASS, source, "backward", scope))
+    inputs = (*targets, *sources)
+    producers = tuple(map(sink.producer_of, map(id, inputs), repeat(-1)))
+    caller = frame.f_back or frame
+    branch = at.last   # (as dispatch finds an op's branch)
+    # (its frames by identity, then one tuple: the pass's call_site.learn_signature)
+    if branch is None or branch.code is not frame.f_code \
+            or branch.caller_code is not caller.f_code or branch.signature != (
+                KEPT_PASS, frame.f_lasti, caller.f_lasti, scope, len(targets), producers):
+        branch = _kept_pass_branch(at, frame, scope, len(targets), producers)
+        if branch is None:
+            return False
     # (the sink's nodes are its followed taped ops', in order: the very nodes, the very
     # outputs at the program's taped positions)
     held = sink.nodes
-    if branch is None or branch.outside is None or branch.count != len(targets) \
-            or branch.params or len(held) != len(nodes) or not all(map(is_, nodes, held)):
-        return False
-    inputs = (*targets, *sources)
-    if branch.producers != tuple(map(sink.producer_of, map(id, inputs), repeat(-1))):
+    if len(held) != len(nodes) or not all(map(is_, nodes, held)):
         return False
     output = Tensor()
     output._value = len(targets)
-    if branch.site is None:   # (as dispatch learns an op's)
-        branch.site = site_of(frame, source)
-    if at.only is None:
-        at.last = branch
     # (the values kept from outside, if any: a loop's pass reads its loss and variables)
     follow_branch(sink, branch, tuple(map(_value, inputs)) if branch.outside else (), output,
                   id(output))
     return True
+
+
+def _kept_pass_branch(at: Branch, frame, scope: str, count: int, producers: tuple):
+    """The branch after `at` of a kept pass called from `frame` (its line by the site or
+    the walk, call_site.source_at) in `scope`, from `count` targets, its inputs made by
+    `producers`, if the program has one; its signature learned as it is first found."""
+    source = source_at(at, frame)
+    branch = at.only
+    if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
+            or branch.scope is not scope:
+        branch = at.get(key_of(KEPT_PASS, source, "backward", scope))
+    if branch is None or branch.outside is None or branch.count != count or branch.params \
+            or branch.producers != producers:
+        return None
+    at.last = branch
+    if branch.site is None:   # (as dispatch learns an op's)
+        branch.site = site_of(frame, source)
+        if fixes_line(frame, source):   # (its signature: call_site.learn_signature's)
+            caller = frame.f_back or frame
+            branch.code, branch.caller_code = frame.f_code, caller.f_code
+            branch.signature = (KEPT_PASS, frame.f_lasti, caller.f_lasti, scope, count,
+                                producers)
+    return branch
 
 
 class Segment:
