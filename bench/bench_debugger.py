@@ -924,6 +924,9 @@ b8c5742's tree (another's commits between): regression 522.1k (1.018x of 513.0k)
 (1.017x of 513.4k), lecture's 392.5k (1.023x) -> 394.0k (1.026x). An Adam apply of 4
 variables of 256 on the main thread while a paused Runner's gate hears every op (200
 applies): 999.3k -> 974.3k instructions an apply (-2.5%); with no runner 515.5k -> 515.4k.
+The Recorder's epoch start (feaeec4: step_ends.is_set, an evaluation's trailing sets), the
+same A/B on 9905d21's tree: the lecture's recorder on 532.3k -> 532.6k a step (1.386x both;
+predicted unchanged: one more test on a step's last update and on the ops after it).
 """
 from __future__ import annotations
 
