@@ -641,6 +641,49 @@ instructions a step, gc as the bench leaves it). Before: lecture's 564.9k (1.367
 Still MISSED on the lecture's loop: 1.360x by instructions (the goal ~1.28x at this gap),
 1.53-1.62x by CPU; the regression row meets it (1.37-1.42x). What is left is per op, ~120
 bytecodes a taped op and ~220 an update op over plain's paths, each line of them ~5-40.
+Round 35: a followed op checked in one go (issue 14's brief: "one comparison"; 69d08bc's
+tree alone in a copy, then with the change, PYTHONPATH on each; valgrind, one epoch,
+instructions a step). Before: lecture's 532.7k (1.388x of 383.8k), regression 678.8k
+(1.323x of 512.9k). Each branch of a program learns, as its op is first found, the codes of
+the frame that called dispatch and of that frame's caller, and one tuple of the rest
+(call_site.learn_signature: op, the two frames' instructions, phase, scope, the thread's
+shared line and origin, producers); a later op whose two codes are those (by identity: a
+code's == leaves its file out) and whose tuple equals it follows with no site test, key or
+field compares (dispatch_sunk, dispatch_followed; the kept pass the same, program.py); the
+rest (one of several branches, params, a site no signature fixes) is found as before
+(_branch_of). An op the user's own frame calls (`tf.abs(t)`, twice a lecture step) is now
+fixed by that frame and walks no more. Predicted -15k to -25k (bytecodes a step by
+sys.settrace: lecture's 10,170 -> 9,580, regression 11,989 -> 11,541; ~20 instructions
+each); measured:
+  the tuple alone (codes inside it, compared by ==)   lecture's 529.5k (-3.2k)
+  codes by identity, the kept pass too                lecture's 528.1k (-4.6k, 1.376x)
+  `last` always the branch tried first                lecture's 527.5k (-5.2k, 1.374x of
+                                                      383.8k); regression 681.6k (+2.8k,
+                                                      1.329x of 513.0k): an optimizer's
+                                                      update, on a shared line, now read
+                                                      two frames it had never read
+  an update on a shared line compared by that line    lecture's 527.8k (-4.9k, 1.375x of
+    alone, no frame read (kept)                       383.9k); regression 669.7k (-9.1k,
+                                                      1.304x of 513.6k; the tree before
+                                                      counted again: 678.8k, the same)
+The first row broke a line: two code objects compiled from one text under two file names
+compare equal (a code's == leaves the file out), so an op run by the second said the
+first's file (tests/test_recorder_replay.py, test_equal_code_from_another_file_says_its_
+own_file, failed with it); the codes are compared by identity since. CPU not measured
+(load 16-18 on 2 cores all round: read to +-0.2x). A 10-item tuple built, compared and
+freed (two instruction offsets made ints, one of them a fresh one past 256) costs about
+what the ~80 specialised slot loads and identity tests it replaced did: ~600 bytecodes
+fewer bought ~5k instructions on the lecture's loop; the regression loop's -9k is mostly
+its five updates a step reading no frame (bytecodes a step 11,989 -> 11,477).
+Where the lecture's +144.7k a step goes now (callgrind, one epoch, plain -> Recorder, the
+tree with the codes by identity and the kept pass's signature): the eval
+loop's own +63.3k (+2.3k inline), dict lookups +3.4k, tuple dealloc +3.1k (+0.8k), free
++2.7k, frame clearing +2.3k (+1.5k), truth tests +1.6k, malloc +1.5k, attribute lookups
++1.5k, dict inserts +1.5k, tuple compares +1.9k, audit events (id(), _getframe) +1.4k, and
+~300 C functions of a few hundred each. At ~22 instructions a bytecode, 1.30x (about
+-30k from here) needs ~1,400 of the Recorder's ~2,800 added bytecodes a step gone: a
+followed op's check and follow cost ~70 bytecodes a taped op and ~170 an update op over
+plain's paths, the step's end ~450 and the kept pass ~190. MISSED: not built this round.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second

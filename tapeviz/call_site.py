@@ -48,18 +48,26 @@ def learn_signature(branch, op, frame, source, state, producers: tuple) -> None:
     (`code`, `caller_code`, by identity) and the rest as one tuple, `signature` (op, the
     two frames' instructions, phase, scope, the line the thread shares and its origin,
     producers). A later op so called is at the very same line (the walk passes equal frames
-    alike and ends at the first or, when the first is tapeviz's, the second). False where
-    those two frames do not fix the line (the user's frame further up, a backward pass's
-    origin): such an op is found by its site or the walk."""
+    alike and ends at the first or, when the first is tapeviz's, the second). While the
+    thread shares a line (an optimizer's update: `frame` None), that line is the op's and
+    no frame is compared. False where those two frames do not fix the line (the user's
+    frame further up, a backward pass's origin): such an op is found by its site or the
+    walk."""
     branch.code = branch.caller_code = None
     branch.signature = False
     shared = state.source
-    if state.origin is not None or (not fixes_line(frame, source) if shared is None
-                                    else shared is not source):
+    if state.origin is not None:
+        return
+    if shared is not None:
+        if shared is source:
+            branch.signature = (op, None, None, state.phase, state.scope, shared, None,
+                                producers)
+        return
+    if not fixes_line(frame, source):
         return
     caller = frame.f_back or frame   # (as dispatch reads them)
     branch.code, branch.caller_code = frame.f_code, caller.f_code
-    branch.signature = (op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, shared,
+    branch.signature = (op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, None,
                         None, producers)
 
 

@@ -43,16 +43,24 @@ def dispatch_sunk(op, args, params, state, sink):
             ids = tuple(map(id, args)) if VariableRead not in map(type, args) else \
                 input_tensors(op, args)[2]
             producers = producers_of(producer_of, ids)
-        frame = _getframe(2)
-        caller = frame.f_back or frame
         # the branch tried next (a loop's: the one after it), compared in one go: its op's
         # frames by identity, then one tuple of op, their instructions (its line), phase,
-        # scope and producers (call_site.learn_signature)
+        # scope and producers (call_site.learn_signature); a line the thread shares (an
+        # optimizer's update) is in the tuple, no frame read
         branch = at.last
-        if branch is not None and branch.code is frame.f_code \
+        shared = state.source
+        if shared is None:
+            frame = _getframe(2)
+            caller = frame.f_back or frame
+            follows = branch is not None and branch.code is frame.f_code \
                 and branch.caller_code is caller.f_code and branch.signature == (
-                    op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, state.source,
-                    state.origin, producers) and not branch.taped \
+                    op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, None,
+                    state.origin, producers)
+        else:
+            frame = None
+            follows = branch is not None and branch.signature == (
+                op, None, None, state.phase, state.scope, shared, state.origin, producers)
+        if follows and not branch.taped \
                 and (not (params or branch.params) or same_params(params, branch)):
             source = branch.source
         else:
@@ -93,7 +101,8 @@ def _branch_of(op, params, state, at, frame, producers: tuple):
     whose signature is not the branch's tried first (one of several after `at`, a site its
     signature cannot fix, one that leaves): its line by the site's frames or the walk, its
     branch by one key (op, line, phase, scope: program.key_of), its params and producers
-    compared. `frame`: dispatch's caller."""
+    compared. `frame`: dispatch's caller (None from dispatch_sunk while the thread shares a
+    line: the line is that one, no frame read)."""
     source = state.source
     if source is None:   # the line: by the frames of the branch's site if they are its own
         # (a Branch is a dict: an empty one, the segment's last op, is falsy)
@@ -166,9 +175,9 @@ def dispatch_followed(op, args, params, state, route, sink):
     producer_of = sink.producer_of   # (two inputs, the usual: their producers inline, no call)
     producers = (producer_of(ids[0], -1), producer_of(ids[1], -1)) if len(ids) == 2 \
         else producers_of(producer_of, ids)
-    frame = _getframe(2)
-    caller = frame.f_back or frame
-    branch = at.last   # (as in dispatch_sunk)
+    frame = _getframe(2)   # (as in dispatch_sunk; a taped op seldom runs on a shared line:
+    caller = frame.f_back or frame   # one that does is found by _branch_of)
+    branch = at.last
     if branch is not None and branch.code is frame.f_code \
             and branch.caller_code is caller.f_code and branch.signature == (
                 op, frame.f_lasti, caller.f_lasti, state.phase, state.scope, state.source,

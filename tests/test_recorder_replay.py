@@ -636,3 +636,28 @@ def test_equal_code_from_another_file_says_its_own_file(fully):
     assert_same_recording(replaying, reference)
     assert [files[0][0] for files in abs_lines(replaying)] == \
         ["first_copy.py"] * 5 + ["second_copy.py"] * 3
+
+
+def test_an_optimizers_update_follows_by_its_apply_line_without_reading_frames(monkeypatch):
+    # an update runs on the line the thread shares (the apply's): its signature holds that
+    # line, so a followed update reads no frame; the forward's taped ops read theirs
+    import tapeviz.contrib.eager as tfe
+    import tapeviz.dispatch_followed as followed
+    reads = []
+    getframe = followed._getframe
+    monkeypatch.setattr(followed, "_getframe",
+                        lambda depth: reads.append(depth) or getframe(depth + 1))
+    counted = []
+
+    def loop():
+        w = tfe.Variable(0.5)
+        optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.01)
+        for x in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]:
+            with tf.GradientTape() as tape:
+                loss = (tf.constant(x) * w) ** 2
+            optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+            counted.append(len(reads))
+    rec, _, replayed = run(loop)
+    assert replayed >= 5
+    assert counted[-1] - counted[-2] == 2   # (the forward's multiply and pow alone)
+    assert "assign_sub" in [rop.op for rop in rec.steps[-2].ops]
