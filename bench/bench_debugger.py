@@ -669,8 +669,11 @@ each); measured:
 The first row broke a line: two code objects compiled from one text under two file names
 compare equal (a code's == leaves the file out), so an op run by the second said the
 first's file (tests/test_recorder_replay.py, test_equal_code_from_another_file_says_its_
-own_file, failed with it); the codes are compared by identity since. CPU not measured
-(load 16-18 on 2 cores all round: read to +-0.2x). A 10-item tuple built, compared and
+own_file, failed with it); the codes are compared by identity since. CPU, --recorder,
+best of 5, 69d08bc's tree and d9a460c's alternated five times (load ~1: read to +-0.05x):
+regression 1.45x, 1.39x, 1.41x, 1.47x, 1.41x -> 1.42x, 1.38x, 1.39x, 1.29x, 1.37x;
+lecture's 1.62x, 1.57x, 1.52x, 1.64x, 1.62x -> 1.60x, 1.53x, 1.52x, 1.55x, 1.53x: the
+lecture's row still MISSED by CPU too. A 10-item tuple built, compared and
 freed (two instruction offsets made ints, one of them a fresh one past 256) costs about
 what the ~80 specialised slot loads and identity tests it replaced did: ~600 bytecodes
 fewer bought ~5k instructions on the lecture's loop; the regression loop's -9k is mostly
