@@ -24,6 +24,14 @@ def test_one_element_and_each_element_are_string_scalars():
     assert words[1].numpy() == b"b" and words[1].shape == ()
 
 
+def test_two_string_scalars_add_to_a_string_scalar():
+    """As TF's AddV2 concatenates them (numpy gives Python bytes for two 0-d object arrays)."""
+    joined = tf.constant("a") + tf.constant("b")
+    assert joined.dtype == tf.string and joined.shape == ()
+    assert joined.numpy() == b"ab" and str(joined) == "tapeviz.Tensor(b'ab', shape=(), dtype=string)"
+    assert (tf.constant("a") + "b").numpy() == b"ab"
+
+
 @pytest.mark.parametrize("call, op", [
     (lambda: tf.reduce_sum(tf.constant(["a", "b"])), "reduce_sum"),
     (lambda: tf.reduce_mean(tf.constant(["a", "b"])), "reduce_mean"),

@@ -34,10 +34,16 @@ def _zeros(x):
 
 def _add_forward(x, y):
     """x + y, refusing bools as TF's AddV2 does (numpy adds bools as or). A scalar result's
-    type tells, without reading its `.dtype` (which costs more than the addition)."""
+    type tells, without reading its `.dtype` (which costs more than the addition); two string
+    scalars (0-d object arrays) add to Python bytes, made a 0-d string array again."""
     out = x + y
-    if type(out) is _BOOL_SCALAR or type(out) is _NDARRAY and out.dtype is _BOOL:
+    if type(out) is _NDARRAY:
+        if out.dtype is _BOOL:
+            raise refused_bools("add")
+    elif type(out) is _BOOL_SCALAR:
         raise refused_bools("add")
+    elif type(out) is bytes:
+        return np.array(out, dtype=object)
     return out
 
 
