@@ -9,7 +9,8 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, found, paused_then_stopped, recorded_steps,
+                        trained_quietly)
 from programs import line_of
 from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, recorded, runs_past,
                               stepped_to_the_end, trained_by_dashboard, widget_of)
@@ -105,13 +106,12 @@ def fitted(epochs=1, from_logits=False):
 def test_a_custom_train_step_under_every_tool_and_its_probabilities_as_logits_said():
     history = fitted(epochs=2)
     assert set(history) == {"loss", "accuracy"} and len(history["loss"]) == 2
-    rec = recorded_steps(fitted, epochs=5)
-    assert len(rec.steps) >= 20 and diagnose(rec) == []
+    rec = diagnosed_clean(fitted, epochs=5)
+    assert len(rec.steps) >= 20
     paused_at, _ = paused_by(fitted, op="softmax")
     assert paused_at.source.lineno == line_of(__file__, "return self.out(self.hidden(x))")
     assert paused_then_stopped(fitted)[1] is not None
-    shown = trained_by_dashboard(fitted)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(fitted)
     with pytest.warns(UserWarning, match="the logits look like probabilities"):
         rec = recorded_steps(fitted, from_logits=True)
     finding = found(diagnose(rec), "double_softmax")
@@ -141,8 +141,8 @@ def pipeline(steps=3, flat_target=False):
 
 
 def test_a_data_pipeline_under_every_tool_and_its_flat_target_said_an_outer_product():
-    rec = recorded_steps(pipeline, steps=4)
-    assert len(rec.steps) == 4 and diagnose(rec) == []
+    rec = diagnosed_clean(pipeline, steps=4)
+    assert len(rec.steps) == 4
     paused_at, _ = paused_by(pipeline, op="square")
     assert paused_at.source.lineno == line_of(__file__, "# BROADCAST")
     assert paused_then_stopped(pipeline)[1] is not None

@@ -28,7 +28,8 @@ def test_two_string_scalars_add_to_a_string_scalar():
     """As TF's AddV2 concatenates them (numpy gives Python bytes for two 0-d object arrays)."""
     joined = tf.constant("a") + tf.constant("b")
     assert joined.dtype == tf.string and joined.shape == ()
-    assert joined.numpy() == b"ab" and str(joined) == "tapeviz.Tensor(b'ab', shape=(), dtype=string)"
+    assert joined.numpy() == b"ab"
+    assert str(joined) == "tapeviz.Tensor(b'ab', shape=(), dtype=string)"
     assert (tf.constant("a") + "b").numpy() == b"ab"
 
 

@@ -12,7 +12,8 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, found, paused_then_stopped, recorded_steps,
+                        trained_quietly)
 from programs import line_of
 from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, runs_past,
                               stepped_to_the_end, trained_by_dashboard, widget_of)
@@ -76,11 +77,10 @@ def test_the_encoder_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wr
         widget.close()
     assert tvt.find_nan_origin(encoder, steps=1) is None
     runs_past(encoder, nan=True)   # the mask's -inf is no NaN
-    rec = recorded_steps(encoder, steps=20)
-    assert len(rec.steps) == 20 and diagnose(rec) == []
+    rec = diagnosed_clean(encoder, steps=20)
+    assert len(rec.steps) == 20
     assert paused_then_stopped(encoder) == ("normal_", line_of(__file__, "self.embed = nn."))
-    shown = trained_by_dashboard(encoder)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(encoder)
 
 
 def test_a_mask_true_on_the_real_tokens_is_found_at_the_attention_not_at_the_masks_fill():

@@ -12,10 +12,10 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past, trained_by_dashboard)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -47,20 +47,15 @@ def test_the_notebook_is_drawn_stepped_and_run_under_every_tool_saying_nothing_w
     with tvt.record() as tape:
         losses = notebook(steps=2)
     assert losses[1] < losses[0]
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) > 0
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
     runs_past(notebook, op="conv2d")
     paused_at, hit = paused_by(notebook, op="cross_entropy")
     assert paused_at.source.lineno == line_of(__file__, "# LOSS")
-    rec = recorded_steps(notebook, steps=20)
-    assert len([s for s in rec.steps if s.variable_gradients]) == 20 and diagnose(rec) == []
+    rec = diagnosed_clean(notebook, steps=20)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 20
     assert tvt.find_nan_origin(notebook, steps=1) is None
     assert paused_then_stopped(notebook)[0] == "matmul"   # (the labels' x @ w)
-    shown = trained_by_dashboard(notebook)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(notebook)
 
 
 def test_a_model_cell_run_again_after_the_optimizer_is_said_from_a_whole_recording():

@@ -12,10 +12,10 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import diagnose
-from hunt_tools import paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, paused_then_stopped, recorded_steps,
+                        trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past, trained_by_dashboard)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -63,21 +63,16 @@ def test_the_relu_mlp_is_drawn_stepped_and_run_under_every_tool_saying_nothing_w
     with tvt.record() as tape:
         train(steps=1)
     assert [n.op.name for n in tape.nodes].count("relu") == 10
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) > 0
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
     runs_past(train, op="conv2d")
     paused_at, hit = paused_by(train, op="relu")
     assert (hit.node.scope, paused_at.source.lineno) == ("Sequential/1",
                                                         line_of(__file__, "# LOSS"))
-    rec = recorded_steps(train, steps=20)
-    assert len([s for s in rec.steps if s.variable_gradients]) == 20 and diagnose(rec) == []
+    rec = diagnosed_clean(train, steps=20)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 20
     assert tvt.find_nan_origin(train, steps=1) is None
     assert paused_then_stopped(train)[0] == "cos"   # (linspace makes no tensor from one)
-    shown = trained_by_dashboard(train)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(train)
 
 
 def test_a_sigmoid_stack_is_said_once_with_its_cause():

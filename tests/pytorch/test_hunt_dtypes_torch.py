@@ -11,11 +11,10 @@ import torch
 from torch import nn
 
 import tapeviz.torch as tvt
-from tapeviz.debugger import diagnose
-from hunt_tools import paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, paused_then_stopped, recorded_steps,
+                        trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -59,20 +58,15 @@ def test_the_classifier_is_drawn_stepped_and_run_under_every_tool_saying_nothing
     with tvt.record() as tape:
         losses = train(steps=2)
     assert losses[1] < losses[0]
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) > 0
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
     runs_past(train, op="conv2d")
     paused_at, hit = paused_by(train, op="binary_cross_entropy_with_logits")
     assert paused_at.source.lineno == line_of(__file__, "# LOSS")
-    rec = recorded_steps(train, steps=20)
-    assert len([s for s in rec.steps if s.variable_gradients]) == 20 and diagnose(rec) == []
+    rec = diagnosed_clean(train, steps=20)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 20
     assert tvt.find_nan_origin(train, steps=1) is None
     assert paused_then_stopped(train)[1] is not None
-    shown = trained_by_dashboard(train)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(train)
 
 
 def refused(**kwargs) -> str:

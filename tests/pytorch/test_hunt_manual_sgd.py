@@ -10,10 +10,10 @@ import torch
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import Recorder, diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -57,20 +57,15 @@ def test_the_fit_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong(
     with tvt.record() as tape:
         losses = fit(steps=2)
     assert losses[1] < losses[0]
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) > 0
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
     runs_past(fit, op="conv2d")
     paused_at, hit = paused_by(fit, op="where")
     assert paused_at.source.lineno == hit.node.source.lineno == line_of(__file__, "# HUBER")
-    rec = recorded_steps(fit, steps=30)
-    assert len([s for s in rec.steps if s.variable_gradients]) == 30 and diagnose(rec) == []
+    rec = diagnosed_clean(fit, steps=30)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 30
     assert tvt.find_nan_origin(fit, steps=2) is None
     assert paused_then_stopped(fit)[1] is not None
-    shown = trained_by_dashboard(fit)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(fit)
 
 
 def test_an_update_that_rebinds_w_under_no_grad_is_noted_at_its_line_and_said_inside():

@@ -14,10 +14,10 @@ from torch.utils.data import DataLoader
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import Recorder, diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past, trained_by_dashboard)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -51,16 +51,12 @@ def accumulated(steps=3, zeroed_inside=False, micro=4):
 def test_accumulation_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong():
     with tvt.record() as tape:
         accumulated(steps=1)
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) == 4 * 5
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) == 4 * 5
     runs_past(accumulated, op="cholesky")
     paused_at, _ = paused_by(accumulated, op="mse_loss")
     assert paused_at.source.lineno == line_of(__file__, "# LOSS")
-    rec = recorded_steps(accumulated, steps=20)
-    assert len(rec.steps) == 20 and diagnose(rec) == []
+    rec = diagnosed_clean(accumulated, steps=20)
+    assert len(rec.steps) == 20
     assert tvt.find_nan_origin(accumulated, steps=1) is None
     assert paused_then_stopped(accumulated)[0] == "kaiming_uniform_"
     shown = trained_by_dashboard(accumulated)
@@ -125,8 +121,8 @@ def ragged(steps=3, double=False):
 
 def test_a_padded_loader_runs_under_every_tool_and_a_float64_model_is_named_at_its_call():
     plain = ragged()
-    rec = recorded_steps(ragged)
-    assert len(rec.steps) == 3 and diagnose(rec) == []
+    rec = diagnosed_clean(ragged)
+    assert len(rec.steps) == 3
     np.testing.assert_array_equal(rec.steps[-1].loss, plain[-1])
     paused_at, hit = paused_by(ragged, op="tanh")
     assert (hit.node.scope, paused_at.source.lineno) == ("Sequential/1",

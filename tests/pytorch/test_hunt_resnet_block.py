@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import tapeviz.torch as tvt
-from tapeviz.debugger import Recorder, Runner, diagnose
+from tapeviz.debugger import Recorder, Runner
 from tapeviz.torch import autograd
-from hunt_tools import paused_then_stopped, recorded_steps
+from hunt_tools import diagnosed_clean, paused_then_stopped, recorded_steps
 from programs import line_of
 from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, runs_past,
                               stepped_to_the_end, trained_by_dashboard, widget_of)
@@ -91,8 +91,8 @@ def test_the_block_under_breakpoints_the_recorder_the_runner_and_the_dashboard()
     paused_at, hit = paused_by(resnet, op="batch_norm")
     assert hit.node.scope == "ResNet/block/bn1"
     assert paused_at.source.lineno == line_of(__file__, "# FIRST CONV")
-    rec = recorded_steps(resnet, steps=24)
-    assert len(rec.steps) == 24 and diagnose(rec) == []
+    rec = diagnosed_clean(resnet, steps=24)
+    assert len(rec.steps) == 24
     assert tvt.find_nan_origin(resnet, steps=1) is None
     assert paused_then_stopped(resnet) == ("kaiming_uniform_",
                                            line_of(__file__, "self.stem = nn.Conv2d"))

@@ -11,10 +11,10 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import diagnose
-from hunt_tools import found, paused_then_stopped, recorded_steps
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past, stepped_to_the_end,
-                              trained_by_dashboard, widget_of)
+from tf_program_tools import (nothing_left_around, paused_by, runs_past)
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -56,21 +56,16 @@ def test_the_loop_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong
         epochs(count=1)
     dropouts = [n for n in tape.nodes if n.op.name == "dropout"]
     assert [n.params["training"] for n in dropouts] == [True] * 4 + [False]
-    widget = widget_of(tape)
-    try:
-        assert stepped_to_the_end(widget) == len(tape.steps) > 0
-    finally:
-        widget.close()
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
     runs_past(epochs, op="cholesky")
     paused_at, hit = paused_by(epochs, op="dropout")
     assert (hit.node.scope, paused_at.source.lineno) == ("Sequential/2",
                                                          line_of(__file__, "# TRAINING LOSS"))
-    rec = recorded_steps(epochs, count=6)
-    assert len([s for s in rec.steps if s.variable_gradients]) == 24 and diagnose(rec) == []
+    rec = diagnosed_clean(epochs, count=6)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 24
     assert tvt.find_nan_origin(epochs, count=1) is None
     assert paused_then_stopped(epochs)[0] == "kaiming_uniform_"
-    shown = trained_by_dashboard(epochs)
-    assert shown["state"] == "finished" and shown["alerts"] == []
+    trained_quietly(epochs)
 
 
 def test_training_after_an_evaluation_without_model_train_is_said_with_the_layer():
