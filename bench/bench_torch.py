@@ -1252,6 +1252,41 @@ a loss alternating every other step 2.67x -> 2.21x; an evaluation of a held-out 
 other step 2.74x -> 2.59x (half its steps carry an evaluation's forward recorded fully);
 a GAN (Linear 4-64-2 generator, 2-64-1 critic, batch 64) 4.68x -> 3.28x; at 20 steps a round
 (7 rounds, load 18) clip_grad_value_ 2.72x -> 2.38x.
+
+Nineteenth pass, the breakpoints (issue 15: a margin for nan=True and a bare condition),
+load 14-18 all through (eight sessions' suites and valgrind runs: a plain 28x28 step 7.7 ms
+against 4.3 at load 1). Predictions first:
+- the bench (this pass's change in, 28x28, 9 rounds x 40 steps, --no-numpy, --only break_on
+  empty 'plain again', load 18): plain again 1.00x [0.97-1.09], an empty mode 1.06x, break_on(op)
+  1.07x, file:line 1.07x, nan=True 1.11x [1.08-1.19], a condition 1.12x [1.08-1.16]: both
+  still on the line, as the eighteenth pass left them;
+- what each does per step beyond break_on(op) (sys.setprofile, 8x8, 20 steps): Python calls
+  a step op 227, nan=True 268, a condition 399. The condition's 172 are 13 node forms a step
+  (7 ops, 6 updates), each a LazyNode, `tell`, the breakpoints' `conditions_asked`, the
+  user's lambda, then `node.output` (a `LazyOutput` made by its `__init__`), `.ndim` and its
+  `_source`; and 7 `_traced`/`_told`/`by_form`/`tensors_of`/`keeps_paths` a step;
+- kept: `node.output` makes its LazyOutput with no `__init__` frame, and `.ndim` reads the
+  tensor's with no `_source` call while its version has not moved (what a condition on
+  shapes reads of every op). Predicted -20 Python calls a step (7 outputs, 13 reads; an
+  update's output is a parameter's LazyRead, unchanged), -25 to -40 k instructions a step of
+  ~7.0 M (~0.5%: invisible in CPU time at this load). Measured: a condition 399 -> 379
+  Python calls a step; nan=True 268, break_on(op) 227, unchanged. By instructions
+  (callgrind, 8x8, the tree with and without the change side by side, two processes, 5
+  steps counted after 2, hash seed 0): plain 6.261 / 6.265 M, a condition 7.054 -> 7.037 M
+  (1.127x -> 1.123x, -17 k), nan=True 6.840 -> 6.855 M (+15 k: its path did not change), so
+  the -17 k sits inside what this short count moves; the Python calls are the figure;
+- the bench again once the load fell (the change in, 28x28, 7 rounds x 30 steps, load 0.8 ->
+  0.4, a plain step 5.35 ms): plain again 1.01x [0.96-1.05], an empty mode 1.06x,
+  break_on(op) 1.03x, file:line 1.05x, nan=True 1.08x [1.05-1.11], a condition 1.09x
+  [1.06-1.11]: under the goal at a calm machine, by 0.01-0.02x, not the margin asked;
+- not built, priced from the passes before: the conv outputs' sums (removing them read
+  1.108x against 1.109x, the seventeenth pass: a relu after pays the same cold read), the
+  step's joined copy of gradients as well as parameters (the gradients are not written by
+  torch's optimizers but for foreach Adam with maximize and weight decay; ~10-20 us hot of a
+  7 ms step, below the noise), an isfinite().all() per output (~10x a sum, the fifteenth
+  pass). So nan=True and a condition stay on the 1.1x line, 0.04-0.05x over break_on(op), on
+  this mechanism; what would give them a margin is a check that does nearly nothing per op,
+  which a stop at the op forbids (the eighteenth pass).
 """
 from __future__ import annotations
 

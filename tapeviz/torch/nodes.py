@@ -20,6 +20,7 @@ from .call_arguments import arguments
 
 _getrefcount = sys.getrefcount
 _version_of = attrgetter("_version")
+_new_tensor = object.__new__
 
 
 def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> Node:
@@ -175,7 +176,15 @@ class LazyNode(Node):
             return self._copy_output()
         if tensor.requires_grad and tensor.is_leaf:
             return LazyRead(self, tensor)
-        return LazyOutput(self, tensor)
+        # (LazyOutput(self, tensor) without its __init__'s frame: a condition reads this for
+        # every op it hears)
+        lazy = _new_tensor(LazyOutput)
+        lazy._node, lazy._tensor = self, tensor
+        try:
+            lazy._version = tensor._version
+        except RuntimeError:   # an inference-mode tensor: never changed
+            lazy._version = -1
+        return lazy
 
     @property
     def output_id(self) -> int:
@@ -276,6 +285,11 @@ class LazyOutput(Tensor):
 
     @property
     def ndim(self) -> int:
+        try:   # (_source inlined for the version that has not moved: a condition's read)
+            if self._tensor._version == self._version:
+                return self._tensor.ndim
+        except RuntimeError:
+            pass
         return self._source().ndim
 
     @property
