@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import pytest
+import torch  # noqa: F401  (without torch the module is skipped: conftest.py)
 
 SCRIPT = textwrap.dedent("""
     import time
