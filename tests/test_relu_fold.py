@@ -10,6 +10,7 @@ import tapeviz as tf
 from tapeviz.debugger import BackwardStepper
 from tapeviz.lazy import LazyTensor
 from tapeviz.ops.registry import REGISTRY
+from op_counts import forwards_counted
 
 pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
 
@@ -31,19 +32,6 @@ def _loss(first, second, images):
     return tf.reduce_sum(second(first(images)) ** 2)
 
 
-def _counted(monkeypatch, names):
-    """{op name: how many times its forward runs from now on}."""
-    calls = dict.fromkeys(names, 0)
-    for name in names:
-        forward = REGISTRY[name].forward
-
-        def counting(*arrays, _name=name, _forward=forward, **params):
-            calls[_name] += 1
-            return _forward(*arrays, **params)
-        monkeypatch.setattr(REGISTRY[name], "forward", counting)
-    return calls
-
-
 def _unfused(monkeypatch):
     monkeypatch.setattr("tapeviz.keras.layers.convolutional.conv_bias_activation",
                         lambda *args: None)
@@ -59,7 +47,7 @@ def _gradients(first, second, images):
 @pytest.mark.parametrize("padding", ["valid", "same"])
 def test_folded_gradients_are_relu_grads_bitwise_with_one_pass_less(monkeypatch, padding):
     first, second, images = _layers(padding)
-    calls = _counted(monkeypatch, ["relu_grad", "conv2d_backprop_input"])
+    calls = forwards_counted(monkeypatch, ["relu_grad", "conv2d_backprop_input"])
     folded = _gradients(first, second, images)
     assert calls == {"relu_grad": 1, "conv2d_backprop_input": 0}   # the second layer's alone
     _unfused(monkeypatch)

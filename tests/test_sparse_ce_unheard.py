@@ -10,21 +10,9 @@ import tapeviz as tf
 from tapeviz.debugger import Recorder
 from tapeviz.ops import nn
 from tapeviz.ops.registry import REGISTRY
+from op_counts import forwards_counted
 
 VJP_OPS = ("softmax", "subtract", "multiply")
-
-
-def _counted(monkeypatch):
-    """{op name: how many times its forward runs from now on} for the VJP's ops."""
-    calls = dict.fromkeys(VJP_OPS, 0)
-    for name in VJP_OPS:
-        forward = REGISTRY[name].forward
-
-        def counting(*arrays, _name=name, _forward=forward, **params):
-            calls[_name] += 1
-            return _forward(*arrays, **params)
-        monkeypatch.setattr(REGISTRY[name], "forward", counting)
-    return calls
 
 
 def _problem(dtype, shape):
@@ -51,7 +39,7 @@ def test_unheard_gradient_runs_no_op_and_has_the_op_path_s_bits(monkeypatch, dty
     labels, logits = _problem(dtype, shape)
     weights = tf.constant(np.linspace(0.5, 2.0, int(np.prod(shape[:-1])))
                           .reshape(shape[:-1]).astype(dtype))
-    calls = _counted(monkeypatch)
+    calls = forwards_counted(monkeypatch, VJP_OPS)
     unheard = _gradient(labels, logits, weights, calls)
     assert calls == {"softmax": 0, "subtract": 0, "multiply": 1}   # weights' VJP alone
     assert unheard.dtype.name == np.dtype(dtype).name
@@ -91,7 +79,7 @@ def test_a_listener_on_softmax_hears_it_and_gets_the_same_gradient(monkeypatch):
 
 def test_an_outer_tape_records_the_vjp_s_ops_and_differentiates_them(monkeypatch):
     labels, logits = _problem(np.float64, (3, 4))
-    calls = _counted(monkeypatch)
+    calls = forwards_counted(monkeypatch, VJP_OPS)
     with tf.GradientTape() as outer:
         outer.watch(logits)
         gradient = _gradient(labels, logits, tf.ones([3], tf.float64))
