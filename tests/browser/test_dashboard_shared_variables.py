@@ -74,7 +74,9 @@ def test_a_second_dashboard_on_the_same_variables_says_why_it_stopped(theme, tmp
         first, second = dashboards.nth(0), dashboards.nth(1)
         drawn(page, lambda: dashboards.count() == 2 and state_of(second) == "refused",
               "both dashboards drawn, the second refused")
-        assert state_of(first) == "running"   # the first trains on
+        # the first trains on (polled: its view hears the state a batch of updates later,
+        # which under load came after the second's refusal: 'idle' in one CI run)
+        drawn(page, lambda: state_of(first) == "running", "the first shown running")
         error = second.locator(".tvd-error")
         drawn(page, lambda: error.is_visible(), "the error shown")
         text = " ".join(error.text_content().split())
