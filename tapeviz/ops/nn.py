@@ -21,6 +21,7 @@ from . import compare as _compare
 from . import kinds as _kinds
 from . import math as _m
 from . import recycler, relu_fold
+from .unheard import unheard
 from . import reduce as _reduce
 from . import shape as _shape
 from .registry import defop
@@ -204,12 +205,12 @@ def _sparse_ce_vjp(g, ans, labels, logits):
 
 def _unheard_sparse_ce_gradient(g, ans, labels, logits):
     """The VJP's logits gradient in numpy, the same bits as its ops (softmax, reshape,
-    subtract, multiply), while nobody can tell (relu_fold.unheard), the softmax's
+    subtract, multiply), while nobody can tell (unheard.py), the softmax's
     exponentials and sums its forward's when `ans` is that forward's own; None otherwise."""
     upstream, values = g._value, logits._value
     if type(upstream) is not np.ndarray or type(values) is not np.ndarray \
             or upstream.dtype != values.dtype or values.dtype.kind != "f" \
-            or not relu_fold.unheard(softmax_op, _shape._reshape, _m.subtract, _m.multiply):
+            or not unheard(softmax_op, _shape._reshape, _m.subtract, _m.multiply):
         return None
     kept = getattr(_sparse_ce_kept, "last", None)
     if kept is not None and kept[0] is ans._value:

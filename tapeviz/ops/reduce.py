@@ -19,7 +19,7 @@ from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
 from . import assign as _assign, compare as _compare, join as _join, math as _m
-from .relu_fold import unheard
+from .unheard import unheard
 
 REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
@@ -245,7 +245,7 @@ def _logsumexp_vjp(g, ans, x, *, axis, keepdims):
 
 def _spread(g, x, axis, keepdims, count=None):
     """reduce_sum's VJP (reduce_mean's, divided by `count`): g laid back over the reduced
-    axes of x. In numpy by the very rows' forwards while nobody can tell (relu_fold.unheard:
+    axes of x. In numpy by the very rows' forwards while nobody can tell (unheard.py:
     no tape records the pass, no one hears reshape, truediv or broadcast_to), else by them."""
     upstream, shape = g._value, np.shape(x._value)
     if isinstance(upstream, _FLOAT_VALUES) and upstream.dtype.kind == "f" \

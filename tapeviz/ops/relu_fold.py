@@ -19,8 +19,8 @@ import numpy as np
 
 from ..lazy import LazyTensor, folded
 from ..tensor import wrap
-from ..threadstate import local
 from .blas import address
+from .unheard import unheard
 
 # relu's outputs made by fused layers under a tape, by id (a tensor's hash is its values')
 _relu_outputs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -39,13 +39,6 @@ def mark(output) -> None:
     """Note `output` as a fused layer's relu output, whose gradient may come folded."""
     _relu_outputs[id(output)] = output
 
-
-def unheard(*ops) -> bool:
-    """Whether running `ops` straight is what dispatch would do: no tape, Recorder, layer
-    listener or trace on this thread, and nobody hearing any of `ops`."""
-    state = local.state
-    return not (state.tapes or state.sink is not None or state.layer_listeners or state.traced
-                or any(op.route.heard for op in ops))
 
 
 def input_gradient(backprop_input, by_taps, g, x, w, params):
