@@ -288,13 +288,6 @@ DELIBERATE: dict[str, str] = {
 }
 
 TO_FIX: dict[str, str] = {
-    **{f"keras.optimizers.{optimizer}/int_rate_cosine_float64":
-       "CosineDecay(1, 10) (an int rate: TF computes its float32 rate in float32, op by op) "
-       "at step 1 is 0.977668285369873 in TF, 0.9776682257652283 in tapeviz, one float32 "
-       "step apart: tapeviz/keras/optimizers/schedules.py computes a float32 schedule in "
-       "Python floats and rounds once (f83eed0, the optimizer's per-update cost), which a "
-       "float32 variable's rtol hides and a float64 variable's update shows"
-       for optimizer in ("SGD", "Adam", "RMSprop", "Adagrad", "AdamW")},
     "less/string":
         "tf.constant(['a']) < tf.constant(['b']): TF's Less kernel has no string one "
         "(InvalidArgumentError: Value for attr 'T' of string is not in the list of allowed "

@@ -289,8 +289,18 @@ class CosineDecay(LearningRateSchedule):
 
     def _decayed(self, step, start: float, each):
         computed = self._computed
+        if computed.ints:
+            return self._decayed_float32(step, start)
         cosine = 0.5 * (1.0 + each.cos(computed.pi * step / computed.number(self.decay_steps)))
         return start * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def _decayed_float32(self, step, start):
+        """An int rate's decay as Keras computes it: int step / int decay_steps is float32,
+        and every op after it float32 too, rounded op by op (pi is 3 in the rate's int32)."""
+        one, alpha = np.float32(1.0), np.float32(self.alpha)
+        fraction = np.float32(step) / np.float32(self._computed.number(self.decay_steps))
+        cosine = np.float32(0.5) * (one + np.cos(np.float32(3.0) * fraction))
+        return np.float32(start) * (np.float32(1.0 - self.alpha) * cosine + alpha)
 
     def __call__(self, step):
         step, each = _steps("CosineDecay", step, self._computed.dtype)
