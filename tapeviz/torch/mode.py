@@ -29,7 +29,7 @@ from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread, raised_listeners, step_raised
 from . import (autograd, error_notes, finite, inplace_writes, kept_steps, masks, modules, ops,
-               steps, values)
+               steps, user_warnings, values)
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -37,6 +37,7 @@ from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 _getframe = sys._getframe
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
+user_warnings.install()   # torch's warnings in a handled call: said from the user's line
 
 
 class _Local(threading.local):
