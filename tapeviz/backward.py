@@ -16,7 +16,8 @@ from sys import _getframe
 
 import numpy as np
 
-from .convert import FLOAT_SCALAR_TYPES, to_array
+from .convert import to_array
+from .op_inputs import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, ShapeError, add_note
 from .events import VJPApplied, set_scope, tell
 from . import lazy

@@ -11,7 +11,7 @@ import inspect
 from typing import Callable
 
 from .. import events
-from ..convert import ALL
+from ..dtype_errors import ALL
 from ..dispatch import dispatch
 
 REGISTRY: dict[str, "Op"] = {}
