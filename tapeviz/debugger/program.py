@@ -35,6 +35,7 @@ from ..sourceinfo import runs_own_code_only
 from ..tensor import Tensor
 from ..variable import Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
+from .replayed_warnings import SaidAtTheirLines
 
 _value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
@@ -310,6 +311,7 @@ def replayed(path: list, outside, outs: list | None = None, given: tuple = (),
     kept = iter(outside)
     made: list = []
     records: list = []
+    said = SaidAtTheirLines()
     # id of a value kept from outside -> its tensor (made again, or a gradient given)
     again = {id(tensor._value): tensor for tensor in given if tensor is not None}
     for index, branch in enumerate(path):
@@ -329,8 +331,10 @@ def replayed(path: list, outside, outs: list | None = None, given: tuple = (),
             output._value = next(kept)
         else:
             arrays = [tensor._value for tensor in inputs]
+            said.branch, said.arrays = branch, arrays   # numpy's warnings: at its line
             started = perf_counter()
-            value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+            with said:
+                value = op.forward(*arrays, **params) if params else op.forward(*arrays)
             duration = perf_counter() - started
             if outs is None:
                 output = Tensor()
