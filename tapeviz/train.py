@@ -101,18 +101,41 @@ class MomentumOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
-    """TF1 Adam: lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t); var -= lr_t m / (sqrt(v) + eps)."""
+    """TF1 Adam: lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t); var -= lr_t m / (sqrt(v) + eps).
+
+    As TF1's ApplyAdam gets them: the rate, betas and epsilon are float32 tensors cast to the
+    variable's dtype, and beta1^t, beta2^t float32 variables multiplied by the betas once an
+    apply (its `_finish`), not powers: a float64 variable's update is TF1's bits."""
 
     _slot_names = ("m", "v")
 
     def __init__(self, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, use_locking: bool = False, name: str = "Adam"):
         super().__init__(use_locking, name, learning_rate)
-        self._beta1, self._beta2, self._epsilon = float(beta1), float(beta2), float(epsilon)
+        self._beta1, self._beta2, self._epsilon = (float(np.float32(beta1)),
+                                                   float(np.float32(beta2)),
+                                                   float(np.float32(epsilon)))
+        self._powers = (0, np.float32(1.0), np.float32(1.0))   # (step, beta1^t, beta2^t)
+
+    def _beta_powers(self, step: int) -> tuple:
+        """beta1^step and beta2^step as TF1's float32 accumulators hold them."""
+        known, beta1_power, beta2_power = self._powers
+        if known > step:
+            known, beta1_power, beta2_power = 0, np.float32(1.0), np.float32(1.0)
+        while known < step:
+            known += 1
+            beta1_power = beta1_power * np.float32(self._beta1)
+            beta2_power = beta2_power * np.float32(self._beta2)
+        self._powers = (known, beta1_power, beta2_power)
+        return beta1_power, beta2_power
 
     def _apply_dense(self, grad, var, lr, step):
+        kind = var.dtype.as_numpy_dtype
+        beta1_power, beta2_power = (kind(power) for power in self._beta_powers(step))
+        one = kind(1.0)
+        lr_t = float(kind(np.float32(lr)) * np.sqrt(one - beta2_power) / (one - beta1_power))
         update.adam(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), None, lr,
-                    self._beta1, self._beta2, self._epsilon, step)
+                    self._beta1, self._beta2, self._epsilon, step, lr_t=lr_t)
 
 
 class AdagradOptimizer(Optimizer):

@@ -50,8 +50,11 @@ def ref_sgd(lr=0.01, momentum=0.0, nesterov=False, steps=4):
     return out
 
 
-def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, steps=4):
+def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, steps=4, tf1=False):
     lr = float(np.float32(lr))  # the learning rate lives in a float32 variable, as in Keras
+    if tf1:   # TF1's ApplyAdam: float32 betas and epsilon, its beta powers float32 products
+        b1, b2, eps = (float(np.float32(x)) for x in (b1, b2, eps))
+        powers = [np.float32(1.0), np.float32(1.0)]
     w, m, v, vhat, out = W0.copy(), np.zeros(3), np.zeros(3), np.zeros(3), []
     for t in range(1, steps + 1):
         g = _grad(w)
@@ -61,6 +64,9 @@ def ref_adam(lr=0.001, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, steps=4):
         # Keras 3 casts the betas to the variable's dtype from float32 (ops.cast of a Python
         # float), TF1 keeps their powers in float32 variables: float32 betas in the step size
         b1_t, b2_t = float(np.float32(b1)) ** t, float(np.float32(b2)) ** t
+        if tf1:
+            powers = [powers[0] * np.float32(b1), powers[1] * np.float32(b2)]
+            b1_t, b2_t = float(powers[0]), float(powers[1])
         lr_t = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
         w = w - lr_t * m / (np.sqrt(vhat if amsgrad else v) + eps)
         out.append(w.copy())
@@ -111,7 +117,7 @@ CASES = {
     "adagrad_lr": (lambda: optimizers.Adagrad(0.5, initial_accumulator_value=1.0),
                    lambda: ref_adagrad(0.5, 1.0)),
     "tf1_gd": (lambda: tf.train.GradientDescentOptimizer(0.1), lambda: ref_sgd(0.1)),
-    "tf1_adam": (lambda: tf.train.AdamOptimizer(0.1), lambda: ref_adam(0.1, eps=1e-8)),
+    "tf1_adam": (lambda: tf.train.AdamOptimizer(0.1), lambda: ref_adam(0.1, eps=1e-8, tf1=True)),
     "tf1_momentum": (lambda: tf.train.MomentumOptimizer(0.1, 0.9), lambda: ref_sgd(0.1, 0.9)),
     "tf1_nesterov": (lambda: tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True),
                      lambda: ref_sgd(0.1, 0.9, True)),
@@ -304,7 +310,7 @@ def test_tf1_gradient_descent_with_implicit_gradients_matches_plain_sgd():
 def test_tf1_minimize_differentiates_every_variable_the_loss_reads():
     w = tf.Variable(W0.copy())
     tf.train.AdamOptimizer(0.1).minimize(lambda: _loss(w))
-    np.testing.assert_allclose(w.numpy(), ref_adam(0.1, eps=1e-8, steps=1)[-1])
+    np.testing.assert_allclose(w.numpy(), ref_adam(0.1, eps=1e-8, steps=1, tf1=True)[-1])
 
 
 def test_clipping_options():

@@ -23,7 +23,7 @@ def _same_shapes(op: str, variable, *others) -> None:
 
 def _moving_average(average, value, *, decay):
     _same_shapes("moving_average", average, value)
-    return decay * average + (1.0 - decay) * value
+    return average + (value - average) * (1.0 - decay)   # rounded as Keras 3 and TF1 round it
 
 
 def _adam_step(variable, m, v, *, step_size, epsilon):
@@ -36,7 +36,8 @@ _TRIPLE = (((3,), (3,), (3,)), {"step_size": 0.01, "epsilon": 1e-7})
 moving_average = defop(
     "moving_average", _moving_average, kind="update", nondiff=True, label="avg←",
     samples=((((3,), (3,)), {"decay": 0.9}),), domain=(0.1, 2.0),
-    doc="decay * average + (1 - decay) * value: a slot's next value (Adam's m and v).")
+    doc="average + (value - average) * (1 - decay), i.e. decay * average + (1 - decay) * "
+        "value: a slot's next value (Adam's m and v).")
 adam_step = defop(
     "adam_step", _adam_step, kind="update", nondiff=True, label="Adam −=",
     samples=(_TRIPLE,), domain=(0.1, 2.0),

@@ -39,14 +39,16 @@ def tf1_momentum(var, grad, accum, lr: float, momentum: float, nesterov: bool) -
 
 
 def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon: float,
-         step: int) -> None:
+         step: int, lr_t: float | None = None) -> None:
     """Adam as Keras and TF1 compute it: bias correction folded into the step size.
 
-    lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); var -= lr_t m / (sqrt(v) + epsilon),
-    with v replaced by its running maximum `vhat` for AMSGrad. m, v and var each change by
-    one update op (`ops/optim.py`), not by the five arithmetic ops each formula reads as.
+    lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t) (`adam_step_size`, unless TF1 gives its
+    own); var -= lr_t m / (sqrt(v) + epsilon), with v replaced by its running maximum `vhat`
+    for AMSGrad. m, v and var each change by one update op (`ops/optim.py`), not by the five
+    arithmetic ops each formula reads as.
     """
-    lr_t = adam_step_size(lr, beta_1, beta_2, step, var.dtype.as_numpy_dtype)
+    if lr_t is None:
+        lr_t = adam_step_size(lr, beta_1, beta_2, step, var.dtype.as_numpy_dtype)
     m._rebind(moving_average(m, grad, decay=beta_1))
     v._rebind(moving_average(v, square(grad), decay=beta_2))
     denominator = v
