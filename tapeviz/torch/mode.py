@@ -145,6 +145,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     made = op.inplace and tensors and values.unseen(tensors[0])   # an initialiser's write
     scope, name_of = _layer(state, caller) if early or test is None else (None, None)
     inputs = _inputs(tensors, name_of) if early else None
+    if made and op.name in values.OVERWRITES:   # an initialiser: what it wrote over is no value
+        inputs = (values.uninitialised(tensors[0], name_of, op.name), *inputs[1:])
     keys = autograd.input_keys(tensors) if early else None   # (relu_'s input: autograd's
     #                                                           node for it before relu_)
     if result is _NOT_RUN:

@@ -160,6 +160,28 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     return made
 
 
+# in-place ops that write every value of a tensor and read none (`torch.nn.init`'s and the
+# methods they call): a parameter first seen written by one is being initialised
+OVERWRITES = frozenset({
+    "uniform_", "normal_", "zero_", "zeros_", "ones_", "fill_", "constant_", "eye_",
+    "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+    "trunc_normal_", "orthogonal_", "sparse_", "random_", "bernoulli_", "exponential_",
+    "geometric_", "log_normal_", "cauchy_"})
+UNINITIALISED = ("no values: not yet initialised, memory {} wrote over before any op read it "
+                 "(a model being built: torch.empty's)")
+
+
+def uninitialised(leaf: torch.Tensor, name_of, op_name: str):
+    """The read of parameter `leaf` by `op_name`, its initialiser, writing it first: its
+    shape and dtype with no values (its memory before is torch.empty's, never a value: a
+    step that built the model shows no garbage as the value it started from)."""
+    value = _without_values(leaf, UNINITIALISED.format(op_name))
+    made = VariableRead()
+    made._value = value
+    made.variable = variable_of(leaf, value, name_of)
+    return made
+
+
 REFERENCE_BYTES = 1 << 16   # a gradient this large is viewed, not copied (a copy: ~1 us + memcpy)
 _VIEWED_DTYPES = (torch.float16, torch.float32, torch.float64)   # no conj or neg bit to resolve
 WRITTEN = "no values: written in place during the backward pass after this step made it"
