@@ -56,11 +56,12 @@ function tableCell(text, i, count) {
   return h("td", {}, text);
 }
 
-// One of the user's lines, as written: a long one wraps under itself, further in than its own
-// indentation (wrapped at column 0 it read as another statement; scrolled sideways, its end was
-// out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px panel)
+// One of the user's lines, as written: a long one wraps under itself, two columns further in
+// than its own indentation (wrapped at column 0 it read as another statement; scrolled
+// sideways, its end was out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px
+// panel; four columns in, at 12 px, "torch.arange(" no longer fitted a 160 px panel)
 function sourceLine(line, code) {
-  const hang = `${line.length - line.trimStart().length + 4}ch`;
+  const hang = `${line.length - line.trimStart().length + 2}ch`;
   const style = `padding-left: ${hang}; text-indent: -${hang}`;
   return h("span", { class: "tv-source-line", style }, ...(code ? breakable(line) : [line]));
 }
