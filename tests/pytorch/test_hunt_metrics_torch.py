@@ -1,0 +1,74 @@
+"""A four-class PyTorch classifier on one-hot-checked labels, its accuracy taken each step as
+a student writes it, under every tool. Planted bug: the accuracy by a threshold,
+`((torch.sigmoid(out) > 0.5).float() == F.one_hot(y, 4)).float().mean()`, which counts every
+example once per class, so a model that predicts no class scores 3/4. Before, nothing said
+it; now `threshold_accuracy` names the line, the comparison and the argmax fix. The argmax
+accuracy says nothing."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import tapeviz.torch as tvt
+from tapeviz.debugger import diagnose
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps, trained_quietly)
+from programs import line_of
+from tf_program_tools import nothing_left_around, paused_by, trained_by_dashboard
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+@pytest.fixture(autouse=True)
+def _clean(quiet_breakpoints):
+    yield from nothing_left_around()
+
+
+def data():
+    generator = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 4, (64,), generator=generator)
+    return 2 * torch.eye(4)[y] + 0.5 * torch.randn(64, 4, generator=generator), y
+
+
+def train(epochs=4, threshold=True):
+    torch.manual_seed(0)
+    x, y = data()
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 4))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    accuracies = []
+    for _ in range(epochs):
+        for i in range(0, 64, 16):
+            optimizer.zero_grad()
+            out = model(x[i:i + 16])
+            loss = F.cross_entropy(out, y[i:i + 16])   # LOSS
+            loss.backward()
+            optimizer.step()
+            if threshold:
+                hits = (torch.sigmoid(out) > 0.5).float() == F.one_hot(y[i:i + 16], 4)  # ACC
+            else:
+                hits = out.argmax(dim=1) == y[i:i + 16]
+            accuracies.append(hits.float().mean().item())
+    return accuracies
+
+
+def test_the_argmax_accuracy_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong():
+    with tvt.record() as tape:
+        train(epochs=1, threshold=False)
+    assert drawn_and_stepped(tape) == len(tape.steps) > 0
+    assert tvt.find_nan_origin(train, epochs=1) is None
+    diagnosed_clean(train, threshold=False)
+    assert paused_then_stopped(train)[0] == "getitem"   # (data(): torch.eye(4)[y])
+    trained_quietly(lambda: train(threshold=False))
+
+
+def test_an_accuracy_by_a_threshold_is_said_at_its_line_with_the_argmax():
+    finding = found(diagnose(recorded_steps(train)), "threshold_accuracy")
+    assert finding.node.op.name == "eq"
+    assert finding.source.lineno == finding.related.lineno == line_of(__file__, "# ACC")
+    assert "each of the 4 class scores thresholded at 0.5 (gt at" in finding.message
+    assert "predicts no class scores 3/4 (0.750)" in finding.message
+    assert "out.argmax(dim=1) == y" in finding.message
+    paused_at, _ = paused_by(train, op="gt")
+    assert paused_at.source.lineno == line_of(__file__, "# ACC")
+    shown = trained_by_dashboard(train)
+    assert [alert["kind"] for alert in shown["alerts"]] == ["threshold_accuracy"]
