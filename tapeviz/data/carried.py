@@ -19,7 +19,7 @@ def scan(dataset, initial_state, scan_func):
     def start():
         state = _s.to_element(initial_state)
         for element in dataset._start():
-            returned = scan_func(state, element)
+            returned = _s.call_with_state("Dataset.scan", scan_func, state, element)
             if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
                 raise DTypeError("Dataset.scan", f"scan_func must return (new_state, "
                                                  f"output_element); got {describe(returned)}")

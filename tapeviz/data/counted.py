@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..dtypes import as_dtype
-from ..errors import InvalidArgumentError
+from ..errors import DTypeError, InvalidArgumentError, describe
 from ..tensor import wrap
 from . import structure as _s
 from .cardinality import INFINITE, UNKNOWN, int64_count
@@ -97,11 +97,18 @@ class Counted:
                                                self.element_spec), kind="Enumerate")
 
     def concatenate(self, dataset: "Dataset", name=None) -> "Dataset":
-        """This dataset's elements followed by `dataset`'s."""
+        """This dataset's elements followed by `dataset`'s, which must be of the same
+        structure and dtypes (TF's TypeError); a size they differ in is None in the spec."""
+        if not isinstance(dataset, Counted):
+            raise DTypeError("concatenate", f"expected a Dataset to follow this one; got "
+                                            f"{describe(dataset)}",
+                             hint="make a Dataset of the values first: "
+                                  "tf.data.Dataset.from_tensor_slices(values)")
+        spec = _s.common_spec("concatenate", self, dataset)
         cards = (self._cardinality, dataset._cardinality)
         card = INFINITE if INFINITE in cards else UNKNOWN if UNKNOWN in cards else sum(cards)
         return self._then(lambda: itertools.chain(self._start(), dataset._start()), card,
-                          kind="Concatenate")
+                          spec=spec, kind="Concatenate")
 
     def shard(self, num_shards, index, name=None) -> "Dataset":
         """Every `num_shards`-th element, starting at `index`."""

@@ -241,9 +241,11 @@ class Dataset(Batching, Counted):
         >>> int(tf.data.Dataset.range(5).reduce(np.int64(0), lambda total, x: total + x))
         10
         """
+        arguments.function("Dataset.reduce", "reduce_func", reduce_func)
         state = _s.to_element(initial_state)
         for element in self._start():
-            state = _s.to_element(reduce_func(state, element), lists_are_tuples=True)
+            state = _s.to_element(_s.call_with_state("Dataset.reduce", reduce_func, state,
+                                                     element), lists_are_tuples=True)
         return state
 
     def get_single_element(self, name=None):

@@ -42,7 +42,7 @@ def mapped_spec(map_func, dataset):
             continue
         seen = _s.flatten(_s.spec_of(other))
         if len(found) == len(seen):
-            found = [_loosened(a, b) for a, b in zip(found, seen)]
+            found = [_s.loosened(a, b) for a, b in zip(found, seen)]
     return _s.pack(spec, found)
 
 
@@ -88,14 +88,3 @@ def _far_apart(array):
     if array.dtype.kind == "f":
         return ((index + 1) * 1000.0 * np.where(index % 2, -1.0, 1.0)).astype(array.dtype)
     return (index % 2).astype(array.dtype)
-
-
-def _loosened(spec, seen):
-    """`spec` with None where `seen` (the probe's) has another size, or another rank."""
-    if not isinstance(spec, _s.TensorSpec) or not isinstance(seen, _s.TensorSpec):
-        return spec
-    if spec.shape is UNKNOWN_SHAPE or seen.shape is UNKNOWN_SHAPE or \
-            len(spec.shape) != len(seen.shape):
-        return _s.TensorSpec(None, spec.dtype)
-    return _s.TensorSpec([a if a == b else None for a, b in zip(spec.shape, seen.shape)],
-                         spec.dtype)

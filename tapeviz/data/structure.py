@@ -15,7 +15,7 @@ import numpy as np
 from .. import nest
 from ..creation import convert_to_tensor
 from ..dtypes import DType, float32, from_numpy
-from ..errors import InvalidArgumentError, add_note, describe
+from ..errors import DTypeError, InvalidArgumentError, add_note, describe
 from ..tensor import UNKNOWN_SHAPE, Tensor, TensorShape, wrap
 from ..threadstate import local
 
@@ -134,6 +134,45 @@ class DatasetSpec:
         return f"DatasetSpec({self.element_spec!r}, {self.shape!r})"
 
 
+def common_spec(op: str, first, second):
+    """The element spec of `first`'s elements followed by `second`'s: one structure and
+    dtypes (else TF's TypeError, naming `op` and both specs), a size they differ in None;
+    a callable that finds it when asked where either dataset is empty (no spec to compare)."""
+    try:
+        specs = first.element_spec, second.element_spec
+    except ValueError:   # an empty dataset: its spec is unknown until the other's is read
+        return lambda: _either_spec(first, second)
+    ours, theirs = (flatten(spec) for spec in specs)
+    same_kinds = flatten_up_to(specs[0], specs[1]) is not None and all(
+        type(a) is type(b) and (a.dtype == b.dtype if isinstance(a, TensorSpec) else a == b)
+        for a, b in zip(ours, theirs))
+    if not same_kinds:
+        raise DTypeError(op, f"the datasets' elements must have one structure and dtype; got "
+                             f"{specs[0]} and {specs[1]}; in TensorFlow's words: Incompatible "
+                             f"dataset elements",
+                         hint="map one to the other's structure and dtype first, e.g. "
+                              "ds.map(lambda x: tf.cast(x, tf.float32))")
+    return pack(specs[0], [loosened(a, b) for a, b in zip(ours, theirs)])
+
+
+def _either_spec(first, second):
+    try:
+        return first.element_spec
+    except ValueError:
+        return second.element_spec
+
+
+def loosened(spec, seen):
+    """`spec` with None where `seen` has another size, any rank where another rank."""
+    if not isinstance(spec, TensorSpec) or not isinstance(seen, TensorSpec):
+        return spec
+    if spec.shape is UNKNOWN_SHAPE or seen.shape is UNKNOWN_SHAPE or \
+            len(spec.shape) != len(seen.shape):
+        return TensorSpec(None, spec.dtype)
+    return TensorSpec([a if a == b else None for a, b in zip(spec.shape, seen.shape)],
+                      spec.dtype)
+
+
 def spec_of(element):
     """The spec structure of an element: a TensorSpec per tensor, a DatasetSpec per dataset."""
     return map_structure(lambda t: TensorSpec(t.shape, t.dtype) if isinstance(t, Tensor)
@@ -174,6 +213,25 @@ def call_unpacked(fn, element):
                                               f"tf.data cannot use",
                                    hint="did it forget its return? def f(x): ...; return ...")
     return made
+
+
+def call_with_state(op: str, fn, state, element):
+    """fn(state, element), as `reduce` and `scan` call their functions; one that cannot take
+    those two is refused naming `op`, not with Python's bare 'takes 1 positional argument'."""
+    try:
+        return fn(state, element)
+    except TypeError as error:
+        try:
+            inspect.signature(fn).bind(state, element)
+        except ValueError:   # no signature to read (a builtin): Python's error stands
+            raise error from None
+        except TypeError as mismatch:
+            raise InvalidArgumentError(
+                op, f"the function {_named(fn)} must take two arguments, the state and an "
+                    f"element; it cannot take ({describe(state)}, {describe(element)}): "
+                    f"{mismatch}", hint="def f(state, x): ...; a tuple element comes as one "
+                                        "argument here: lambda state, xy: ...") from mismatch
+        raise   # a TypeError from inside fn, not from calling it
 
 
 def _note_element(error: Exception, fn, args: tuple) -> None:
@@ -245,5 +303,12 @@ def stack(elements: list):
                              f"the first element had shape {np.shape(values[0])} and element "
                              f"{k} had shape {np.shape(value)} (map them to one shape first, or "
                              f"pad them: padded_batch)")
+            if value.dtype != values[0].dtype:   # (a map that returns one dtype or another)
+                raise DTypeError(
+                    "batch", f"cannot batch tensors of different dtypes in component {j}: the "
+                             f"first element had dtype {values[0].dtype.name} and element {k} "
+                             f"had dtype {value.dtype.name}",
+                    hint=f"make them one dtype in the map: tf.cast(x, "
+                         f"tf.{values[0].dtype.name})")
         stacked.append(wrap(np.stack(values)))
     return pack(elements[0], stacked)
