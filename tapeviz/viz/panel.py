@@ -32,7 +32,8 @@ from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 MAX_ALERTS = 20
 LEAF_KINDS = ("variable", "input", "constant", "gradient")   # nodes no drawn op made
 NOT_YET = "not computed yet"
-NO_GRADIENT = "none flows here (it does not connect the target to the sources)"
+NO_GRADIENT = ("none flows here (it lies on no path from the target back to a variable or "
+               "watched tensor)")
 NODE_ACTIONS = ["break_op", "break_line", "clear_breaks", "gradcheck"]   # op nodes' buttons
 
 
