@@ -186,6 +186,11 @@ class OutOfRangeError(OpError, IndexError):
     """An index past the end of what holds the values: a TensorArray's read or write."""
 
 
+class NotFoundError(OpError, FileNotFoundError):
+    """A file that is not there, as TF's NotFoundError says of a checkpoint: still the
+    FileNotFoundError Python code catches."""
+
+
 class OutOfMemoryError(OpError, MemoryError):
     """The op's result (or a temporary of it) did not fit in memory."""
 

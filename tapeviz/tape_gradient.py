@@ -99,7 +99,8 @@ class Gradients:
         if self._persistent and self in local.state.tapes:
             _warn_gradient_inside_persistent_context()
         if type(unconnected_gradients) is not UnconnectedGradients:
-            unconnected_gradients = _unconnected(unconnected_gradients)
+            unconnected_gradients = _unconnected(unconnected_gradients,
+                                                 "GradientTape.gradient")
         try:
             # the usual [w, b], returned as is when flat (a C loop: `_checked_sources`' call less)
             flat_sources = sources if type(sources) is list and all(map(_is_tensor, sources)) \
@@ -218,13 +219,13 @@ class Gradients:
         return remains
 
     @staticmethod
-    def _checked_sources(sources) -> list:
+    def _checked_sources(sources, call: str = "GradientTape.gradient") -> list:
         if isinstance(sources, Tensor):
             return [sources]
         flat = nest.flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):
-                raise DTypeError("GradientTape.gradient", f"sources must be tensors or "
+                raise DTypeError(call, f"sources must be tensors or "
                                  f"variables; got {describe(s)}",
                                  hint="ask for its variables: "
                                       "tape.gradient(loss, model.trainable_variables)"

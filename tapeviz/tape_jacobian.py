@@ -13,7 +13,7 @@ import numpy as np
 
 from . import nest
 from .backward import Backward
-from .errors import DTypeError, ShapeError, describe
+from .errors import DTypeError, InvalidArgumentError, ShapeError, describe
 from .tensor import Tensor, wrap
 
 
@@ -24,9 +24,17 @@ class UnconnectedGradients(enum.Enum):
     ZERO = "zero"
 
 
-def _unconnected(value) -> UnconnectedGradients:
-    """The enum member for `value` ('none' and 'zero' work too, as in TF)."""
-    return value if type(value) is UnconnectedGradients else UnconnectedGradients(value)
+def _unconnected(value, call: str) -> UnconnectedGradients:
+    """The enum member for `value` ('none' and 'zero' work too, as in TF); anything else is
+    refused naming `call`."""
+    if type(value) is UnconnectedGradients:
+        return value
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise InvalidArgumentError(call, f"unconnected_gradients must be 'none' or 'zero' (or "
+                                         f"tf.UnconnectedGradients.NONE, .ZERO); got "
+                                         f"{describe(value)}") from None
 
 
 class Jacobians:
@@ -46,8 +54,8 @@ class Jacobians:
         """
         self._check_usable("jacobian")
         _check_target("GradientTape.jacobian", target)
-        unconnected_gradients = _unconnected(unconnected_gradients)
-        flat_sources = self._checked_sources(sources)
+        unconnected_gradients = _unconnected(unconnected_gradients, "GradientTape.jacobian")
+        flat_sources = self._checked_sources(sources, "GradientTape.jacobian")
         shape = tuple(target.shape)
         seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
         rows = [self._gradients(target, seed.reshape(shape), flat_sources) for seed in seeds]
@@ -73,17 +81,20 @@ class Jacobians:
         """
         self._check_usable("batch_jacobian")
         _check_target("GradientTape.batch_jacobian", target)
-        unconnected_gradients = _unconnected(unconnected_gradients)
+        unconnected_gradients = _unconnected(unconnected_gradients,
+                                             "GradientTape.batch_jacobian")
         if not isinstance(source, Tensor):   # (a list unpacked into many: Python's words)
             raise DTypeError("GradientTape.batch_jacobian", f"source must be one tensor; got "
                              f"{describe(source)}", hint="call batch_jacobian once per source")
-        [source] = self._checked_sources([source])
+        [source] = self._checked_sources([source], "GradientTape.batch_jacobian")
         shape, source_shape = tuple(target.shape), tuple(source.shape)
-        for tensor_shape in (shape, source_shape):
+        for name, tensor_shape in (("target", shape), ("source", source_shape)):
             if 0 < len(tensor_shape) < 2:   # (a scalar: the batch dimension error below)
-                raise ShapeError("GradientTape.batch_jacobian", f"Shape {tensor_shape} must "
-                                 f"have rank at least 2", hint="its first axis is the batch, "
-                                 "the rest each example's: reshape a vector to (batch, 1)")
+                raise ShapeError("GradientTape.batch_jacobian", f"the {name} must have rank at "
+                                 f"least 2, (batch, ...); got shape {tensor_shape}; in "
+                                 f"TensorFlow's words: Shape {tensor_shape} must have rank at "
+                                 f"least 2", hint="its first axis is the batch, the rest each "
+                                 "example's: reshape a vector to (batch, 1)")
         if not shape or not source_shape or shape[0] != source_shape[0]:
             raise ShapeError("GradientTape.batch_jacobian", f"target and source need the same "
                              f"first (batch) dimension; got shapes {shape} and {source_shape}")

@@ -99,9 +99,17 @@ def test_validation_data_of_other_features_says_it_was_the_validation_data_that_
     model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    other = (np.ones((4, 4), "float32"), y[:4])
+    # arrays are compared before the first epoch: nothing trains (an epoch trained first)
+    with pytest.raises(ValueError, match=r"validation_data: each example of x_val has shape "
+                                         r"\(4,\) but each of x has \(3,\)") as raised:
+        model.fit(x, y, epochs=2, verbose=0, validation_data=other)
+    assert "test_mistakes_keras.py" in str(raised.value) and not model.built
+    # a Dataset's elements are not read before: its evaluation says so after the epoch
     with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3") \
             as raised:
-        model.fit(x, y, epochs=2, verbose=0, validation_data=(np.ones((4, 4), "float32"), y[:4]))
+        model.fit(x, y, epochs=2, verbose=0,
+                  validation_data=tf.data.Dataset.from_tensor_slices(other).batch(4))
     assert raised.value.__notes__ == ["raised by fit's evaluation of validation_data, after "
                                       "epoch 1 had trained on the training data"]
     assert "test_mistakes_keras.py" in str(raised.value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import linecache
+import math
 import numbers
 import os
 import re
@@ -85,6 +86,10 @@ def _node_like(item) -> bool:
 
 
 def _hint(call: str, value, on_recording: str) -> str | None:
+    if value is None:   # (a Recorder's last_step before its first step is recorded)
+        return (f"a Recorder's last_step is None until it has recorded a step: start it "
+                f"before the training loop, rec = Recorder().start(), then "
+                f"{on_recording}")
     if isinstance(value, Tensor):
         return (f"a tensor is a value and does not remember the ops that made it: pass the "
                 f"GradientTape that recorded them, {call}(tape), or "
@@ -373,7 +378,7 @@ def check_byte_budget(max_bytes) -> None:
     """Refuse a Recorder's `max_bytes` that is not a positive number of bytes ('1GB' failed
     in int() with no call named; -5 made a Recorder that dropped every step)."""
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Real) or \
-            not max_bytes >= 1:
+            not 1 <= max_bytes < math.inf:   # (inf failed in int(): OverflowError)
         raise bad_argument("Recorder", "max_bytes", "a positive number of bytes, e.g. 2**30 "
                            "for 1 GiB", max_bytes)
 

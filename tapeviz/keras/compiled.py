@@ -94,8 +94,11 @@ class CompiledMetrics:
     def __init__(self, metrics, loss=None, weighted_metrics=None):
         if isinstance(metrics, dict) or isinstance(weighted_metrics, dict):
             raise NotImplementedError("compile: metrics for named outputs are not supported")
+        from . import metrics as _metrics
         self._identifiers = list(metrics or [])
         self._weighted = list(weighted_metrics or [])
+        for identifier in self._identifiers + self._weighted:
+            _metrics.check(identifier)
         self._loss = loss
         self.metrics = None
         self._unweighted_count = 0

@@ -341,7 +341,9 @@ def get(identifier):
         return identifier()
     if callable(identifier):
         return identifier
-    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+    raise InvalidArgumentError("loss", f"Could not interpret loss function identifier: "
+                                       f"{identifier!r}; expected a loss's name ('mse'), a Loss "
+                                       f"or a function of (y_true, y_pred)")
 
 
 def serialize(loss) -> dict | str:

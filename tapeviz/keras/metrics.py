@@ -13,7 +13,7 @@ import numpy as np
 from ..counting import in_top_k
 from ..coverage import missing as _missing
 from ..creation import convert_to_tensor
-from ..errors import ShapeError, unknown_name as _unknown_name
+from ..errors import InvalidArgumentError, ShapeError, unknown_name as _unknown_name
 from ..ops.assign import cast
 from ..ops.compare import argmax, equal, greater
 from ..ops.shape import squeeze
@@ -204,18 +204,43 @@ def get(identifier) -> Metric:
     """
     if isinstance(identifier, Metric):
         return identifier
+    refusal = _refusal(identifier)
+    if refusal is not None:
+        raise refusal
     if isinstance(identifier, str):
         if identifier in _BY_CLASS:
             return _BY_CLASS[identifier]()
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise _unknown_name("metric", "Unknown metric function", identifier, _BY_NAME)
+        cls = _BY_NAME[identifier.lower()]
         return cls(name=identifier) if identifier in ("accuracy", "acc") else cls()
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
-    if callable(identifier):
-        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
-    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+    return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+
+
+def check(identifier) -> None:
+    """Refuse what `resolve` would refuse, making no metric: compile checks its metrics so,
+    and a misspelt name is said at the compile line rather than at fit's first batch."""
+    shaped = isinstance(identifier, str) and identifier in _BY_SHAPES
+    refusal = None if shaped else _refusal(identifier)
+    if refusal is not None:
+        raise refusal
+
+
+def _refusal(identifier) -> Exception | None:
+    """The error for what names no metric (a Metric, a function, a class are metrics)."""
+    if isinstance(identifier, str):
+        if identifier in _BY_CLASS or identifier.lower() in _BY_NAME:
+            return None
+        return _unknown_name("metric", "Unknown metric function", identifier, _BY_NAME)
+    if isinstance(identifier, Metric) or callable(identifier):
+        return None
+    return InvalidArgumentError("metric", f"Could not interpret metric identifier: "
+                                          f"{identifier!r}; expected a metric's name "
+                                          f"('accuracy'), a Metric or a function of "
+                                          f"(y_true, y_pred)")
+
+
+_BY_SHAPES = ("accuracy", "acc", "crossentropy", "ce")   # resolved by the labels' shapes
 
 
 def resolve(identifier, y_true, y_pred, loss=None) -> Metric:
@@ -226,8 +251,7 @@ def resolve(identifier, y_true, y_pred, loss=None) -> Metric:
     >>> type(tf.keras.metrics.resolve("accuracy", tf.zeros([4]), tf.zeros([4, 10]))).__name__
     'SparseCategoricalAccuracy'
     """
-    if not (isinstance(identifier, str) and identifier in ("accuracy", "acc", "crossentropy",
-                                                           "ce")):
+    if not (isinstance(identifier, str) and identifier in _BY_SHAPES):
         return get(identifier)
     true_shape, pred_shape = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
     pred_last = pred_shape[-1] if pred_shape else 1

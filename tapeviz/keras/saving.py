@@ -16,7 +16,7 @@ import os
 import zipfile
 
 from .. import nest
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NotFoundError
 from .weights_h5 import read_h5, read_optimizer_h5, write_h5
 
 _KERAS_VERSION = "3.15.1"   # the Keras whose format this writes (the goldens' Keras)
@@ -38,6 +38,7 @@ def save_model(model, filepath, overwrite=True) -> None:
                                            f"to save", hint="call it on a batch or "
                                                             "model.build(input_shape) first")
     config = json.dumps(_model_config(model), default=_json_value)   # refusals first
+    refuse_missing_directory("save", path)
     weights = io.BytesIO()
     write_h5(weights, model, getattr(model, "optimizer", None))
     with zipfile.ZipFile(path, "w") as archive:
@@ -58,9 +59,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                           f"`.keras` files (a legacy `.h5` whole-model file, a SavedModel "
                           f"directory or a `.weights.h5` are not such files)",
             hint="for weights alone: model.load_weights(path) on a model made as the saved one")
-    with zipfile.ZipFile(path) as archive:
-        config = json.loads(archive.read("config.json"))
-        weights = io.BytesIO(archive.read("model.weights.h5"))
+    config, weights = _read_archive(path)
     model = _model_from_config(config)
     model.set_weights(read_h5(weights, model))
     compiled = config.get("compile_config")
@@ -68,6 +67,44 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         _compile(model, compiled)
         read_optimizer_h5(weights, model.optimizer, model.trainable_variables)
     return model
+
+
+def _read_archive(path: str):
+    """The config and the weights (a file object) in the `.keras` zip at `path`; what is not
+    such a file refused with Keras 3's words and what is wrong."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise _unreadable(path, "there is no such file" if isinstance(error, FileNotFoundError)
+                          else "it is a directory" if os.path.isdir(path)
+                          else f"it is not a zip ({error})") from error
+    with archive:
+        missing = [name for name in ("config.json", "model.weights.h5")
+                   if name not in archive.namelist()]
+        if missing:
+            raise _unreadable(path, f"it holds no {missing[0]}")
+        try:
+            config = json.loads(archive.read("config.json"))
+        except ValueError as error:
+            raise _unreadable(path, f"its config.json is not JSON ({error})") from error
+        return config, io.BytesIO(archive.read("model.weights.h5"))
+
+
+def _unreadable(path: str, why: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        "load_model", f"File not found: filepath={path}. Please ensure the file is an "
+                      f"accessible `.keras` zip file: {why}",
+        hint=f"load a file model.save(path) wrote, named from the working directory "
+             f"{os.getcwd()}")
+
+
+def refuse_missing_directory(op: str, path: str) -> None:
+    """A file to be written where no directory is: said naming `op`, as a FileNotFoundError."""
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        raise NotFoundError(op, f"no directory {directory} to write {os.path.basename(path)} "
+                                f"in", hint=f"make it first: os.makedirs({directory!r}, "
+                                            f"exist_ok=True)")
 
 
 # ---- writing ------------------------------------------------------------------------------

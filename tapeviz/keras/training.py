@@ -72,10 +72,10 @@ class Trainer:
             raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
                                f"metrics=[{metrics!r}])", metrics, DTypeError)
         refuse_class("optimizer", optimizer, "an optimizer")   # a loss or metric class is made
-        self.optimizer = optimizers.get(optimizer)
+        made = (optimizers.get(optimizer), CompiledLoss(loss, loss_weights),
+                CompiledMetrics(metrics, loss, weighted_metrics))   # a refusal changes nothing
+        self.optimizer, self.compiled_loss, self.compiled_metrics = made
         self.loss = loss
-        self.compiled_loss = CompiledLoss(loss, loss_weights)
-        self.compiled_metrics = CompiledMetrics(metrics, loss, weighted_metrics)
         self.stop_training = False
 
     def _assert_compiled(self, method: str) -> None:
@@ -170,7 +170,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         epochs = arguments.count("fit", "epochs", epochs)
         if validation_data is not None:
-            validation_data = checked_validation_data(validation_data)
+            validation_data = checked_validation_data(validation_data, x)
         validation_split = arguments.number("fit", "validation_split", validation_split)
         if not 0.0 <= validation_split < 1.0:
             raise bad_argument("fit", "validation_split", "a fraction in [0, 1) of the samples "

@@ -3,6 +3,8 @@ validation data without labels, a dataset batched twice), and the hint fit adds 
 shape error when a Dense layer was fed images: newcomers' mistakes named at the call."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import DTypeValueError, InvalidArgumentError, ShapeError, bad_argument, describe
 from ..tensor import Tensor
 from .data_adapter import is_dataset, length, to_numpy, unpack_x_y_sample_weight
@@ -17,9 +19,10 @@ def refuse_class(argument: str, value, kind: str) -> None:
                                                  f"{value.__name__}()")
 
 
-def checked_validation_data(data):
+def checked_validation_data(data, x_train=None):
     """`fit`'s validation_data as a Dataset or (x, y, sample_weight), refused before the
-    first epoch rather than after it."""
+    first epoch rather than after it (examples of another shape than `x_train`'s too: the
+    model would have trained an epoch before the first validation refused them)."""
     if is_dataset(data):
         return data
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
@@ -36,6 +39,15 @@ def checked_validation_data(data):
     if samples != labels:
         raise ShapeError("fit", f"validation_data: x_val has {samples} samples but y_val has "
                                 f"{labels}; make sure both contain the same number of samples")
+    arrays = (np.ndarray, Tensor)   # (not a dict of inputs, a Dataset, a generator)
+    given, trained = np.shape(x) if isinstance(x, arrays) else (), \
+        np.shape(x_train) if isinstance(x_train, arrays) else ()
+    if given and trained and given[1:] != trained[1:]:
+        raise ShapeError("fit", f"validation_data: each example of x_val has shape "
+                                f"{given[1:]} but each of x has {trained[1:]}; got x_val of "
+                                f"shape {given} and x of shape {trained}",
+                         hint="validate on data made as the training data was (the same "
+                              "features, reshaping and scaling)")
     return x, y, weight
 
 
