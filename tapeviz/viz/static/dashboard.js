@@ -73,7 +73,8 @@ function render({ model, el: root }) {
   // a spike makes the rest of a linear loss curve flat: a log scale shows both
   const logLoss = h("input", { type: "checkbox", class: "tvd-log",
     onchange: () => { drawLoss(); snapshotAgain(); } });
-  lossChart.title.append(h("label", { class: "tvd-option" }, logLoss, " log scale"));
+  lossChart.title.append(h("label", { class: "tvd-option", title: "The loss on a log axis: a "
+    + "spike no longer flattens the rest of the curve" }, logLoss, " log scale"));
   const normChart = panel("norms", "");   // its title: "gradient norm per variable (log scale)"
   const legend = h("div", { class: "tvd-legend" });
   chartBox.lastChild.append(legend);
@@ -202,7 +203,10 @@ function render({ model, el: root }) {
         snapshotAgain();
       };
       // names only: the newest value is at the line's end, hovering tells the others
-      const item = h("button", { class: "tvd-legend-item", type: "button",
+      // what a click does, said where the pointer is (the chart's note says it once, above)
+      const tip = s.name === focus ? "Show every line again"
+        : `Pick out ${s.name}'s line (the others fade); click again for all`;
+      const item = h("button", { class: "tvd-legend-item", type: "button", title: tip,
         "aria-pressed": String(s.name === focus), onclick: pick },
         h("span", { class: `tvd-swatch ${seriesClass(k)}` }), h("span", {}, s.name));
       legend.append(item);
