@@ -260,3 +260,41 @@ def test_a_recorder_given_no_budget_it_can_keep_is_refused_by_name(budget):
     with pytest.raises((TypeError, ValueError)) as refused:
         mistake()
     _said_at_its_line(refused.value, mistake, ["Recorder", "max_bytes", "positive number"])
+
+
+# ---- learning-rate schedules ---------------------------------------------------------------
+SCHEDULES = tf.keras.optimizers.schedules
+
+# the mistake, one line; the class; words (each raised a bare ValueError or TypeError of
+# float() or convert_to_tensor, or divided by zero at the first step)
+SCHEDULE_MISTAKES = {
+    "InverseTimeDecay over 0 steps": (
+        lambda: SCHEDULES.InverseTimeDecay(0.1, 0, 0.5)(5),
+        ValueError, ["InverseTimeDecay", "decay_steps", "positive number of steps", "0"]),
+    "ExponentialDecay with a decay_rate of text": (
+        lambda: SCHEDULES.ExponentialDecay(0.1, 10, "0.9"),
+        TypeError, ["ExponentialDecay", "decay_rate must be a number", "'0.9' (str)"]),
+    "ExponentialDecay with no initial rate": (
+        lambda: SCHEDULES.ExponentialDecay(None, 10, 0.9),
+        TypeError, ["ExponentialDecay", "initial_learning_rate must be a number", "None"]),
+    "PolynomialDecay with a power of None": (
+        lambda: SCHEDULES.PolynomialDecay(0.1, 10, power=None),
+        TypeError, ["PolynomialDecay", "power must be a number"]),
+    "CosineDecayRestarts with a NaN t_mul": (
+        lambda: SCHEDULES.CosineDecayRestarts(0.1, 10, t_mul=float("nan")),
+        ValueError, ["CosineDecayRestarts", "t_mul", "not NaN"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCHEDULE_MISTAKES))
+def test_a_schedule_given_a_bad_argument_names_it_and_an_optimizer_trains_on(name):
+    mistake, kind, words = SCHEDULE_MISTAKES[name]
+    w = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.SGD(SCHEDULES.ExponentialDecay(0.1, 10, 0.5))
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    with pytest.raises(kind) as refused:
+        mistake()
+    _said_at_its_line(refused.value, mistake, words)
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    rate = 0.1 * 0.5 ** 0.1
+    assert w.numpy() == pytest.approx([1.0 - 0.1 - rate, 2.0 - 0.1 - rate])

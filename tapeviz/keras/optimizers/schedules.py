@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ... import arguments
 from ...creation import constant, convert_to_tensor
 from ...errors import DTypeError, InvalidArgumentError, bad_argument, kernel_words
 from ...tensor import Tensor
@@ -76,7 +77,8 @@ class _Computed:
     do; a float64 one casts a Python float from float32, as `ops.cast(0.96, "float64")`
     does. `number` is the builtin float for float32, the optimizer's per-update path."""
 
-    def __init__(self, initial_learning_rate):
+    def __init__(self, schedule: str, initial_learning_rate):
+        arguments.number(schedule, "initial_learning_rate", initial_learning_rate)   # not None
         dtype = convert_to_tensor(initial_learning_rate).dtype
         self.dtype, self.ints = dtype.name, dtype.is_integer
         self.pi = 3.0 if self.ints else math.pi   # Keras makes pi in the rate's dtype
@@ -134,8 +136,9 @@ class ExponentialDecay(LearningRateSchedule):
                  name="ExponentialDecay"):
         _check_decay_steps("ExponentialDecay", decay_steps)
         self.initial_learning_rate, self._computed = initial_learning_rate, \
-            _Computed(initial_learning_rate)
-        self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
+            _Computed("ExponentialDecay", initial_learning_rate)
+        self.decay_steps = decay_steps
+        self.decay_rate = arguments.number("ExponentialDecay", "decay_rate", decay_rate)
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
@@ -162,9 +165,11 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
+        _check_decay_steps("InverseTimeDecay", decay_steps)   # (0 divided by zero at a step)
         self.initial_learning_rate, self._computed = initial_learning_rate, \
-            _Computed(initial_learning_rate)
-        self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
+            _Computed("InverseTimeDecay", initial_learning_rate)
+        self.decay_steps = decay_steps
+        self.decay_rate = arguments.number("InverseTimeDecay", "decay_rate", decay_rate)
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
@@ -244,9 +249,11 @@ class PolynomialDecay(LearningRateSchedule):
                  cycle=False, name="PolynomialDecay"):
         _check_decay_steps("PolynomialDecay", decay_steps)
         self.initial_learning_rate, self._computed = initial_learning_rate, \
-            _Computed(initial_learning_rate)
-        self.decay_steps, self.end_learning_rate = decay_steps, float(end_learning_rate)
-        self.power, self.cycle, self.name = float(power), cycle, name
+            _Computed("PolynomialDecay", initial_learning_rate)
+        self.decay_steps, self.cycle, self.name = decay_steps, cycle, name
+        self.end_learning_rate = arguments.number("PolynomialDecay", "end_learning_rate",
+                                                  end_learning_rate)
+        self.power = arguments.number("PolynomialDecay", "power", power)
 
     def __call__(self, step):
         step, each = _steps("PolynomialDecay", step, self._computed.dtype)
@@ -283,8 +290,9 @@ class CosineDecay(LearningRateSchedule):
                  warmup_target=None, warmup_steps=0):
         _check_decay_steps("CosineDecay", decay_steps)
         self.initial_learning_rate, self._computed = initial_learning_rate, \
-            _Computed(initial_learning_rate)
-        self.decay_steps, self.alpha, self.name = decay_steps, float(alpha), name
+            _Computed("CosineDecay", initial_learning_rate)
+        self.decay_steps, self.name = decay_steps, name
+        self.alpha = arguments.number("CosineDecay", "alpha", alpha)
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
     def _decayed(self, step, start: float, each):
@@ -351,9 +359,12 @@ class CosineDecayRestarts(LearningRateSchedule):
                  alpha=0.0, name="SGDRDecay"):
         _check_decay_steps("CosineDecayRestarts", first_decay_steps)
         self.initial_learning_rate, self._computed = initial_learning_rate, \
-            _Computed(initial_learning_rate)
-        self.first_decay_steps, self.alpha, self.name = first_decay_steps, float(alpha), name
-        self.t_mul, self.m_mul = float(t_mul), float(m_mul)
+            _Computed("CosineDecayRestarts", initial_learning_rate)
+        self.first_decay_steps, self.name = first_decay_steps, name
+        self.alpha, self.t_mul, self.m_mul = (arguments.number("CosineDecayRestarts", key, value)
+                                              for key, value in (("alpha", alpha),
+                                                                 ("t_mul", t_mul),
+                                                                 ("m_mul", m_mul)))
 
     def __call__(self, step):
         step, each = _steps("CosineDecayRestarts", step, self._computed.dtype)
