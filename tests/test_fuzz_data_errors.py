@@ -68,6 +68,15 @@ CASES = {
     "zip of a dataset and a list": (
         lambda: Dataset.zip((NUMBERS, [1, 2])),
         TypeError, ["zip", "Datasets", "[1, 2] (list)"]),
+    "from_generator yielding text where floats were declared": (
+        lambda: list(Dataset.from_generator(lambda: iter([1.0, "a"]),
+                                            output_signature=TensorSpec((), tf.float32))),
+        TypeError, ["from_generator", "yielded 'a' (str)", "tf.float32", "output_signature"]),
+    "from_generator yielding a number where pairs were declared": (
+        lambda: list(Dataset.from_generator(lambda: iter([(1.0, 2.0), 3.0]),
+                                            output_types=(tf.float32, tf.float32))),
+        ValueError, ["from_generator", "yielded 3.0 (float)", "structure",
+                     "(tf.float32, tf.float32)"]),
     "filter with a predicate that returns a number": (
         lambda: list(NUMBERS.filter(lambda x: x)),
         ValueError, ["Dataset.filter", "one bool", "int64"]),

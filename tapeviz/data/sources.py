@@ -15,7 +15,7 @@ from .. import arguments
 from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
-from ..errors import DTypeError, InvalidArgumentError, bad_argument, describe
+from ..errors import DTypeError, InvalidArgumentError, OpError, bad_argument, describe
 from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor, wrap
 from . import dataset as _d
@@ -143,15 +143,26 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
     def convert(value):
         if output_types is None:  # TF requires output types; a yielded list is one tensor
             return _s.to_element(value)
-        if not isinstance(output_types, (tuple, dict)):
-            return convert_to_tensor(value, as_dtype(output_types))
-        dtypes = _s.flatten(output_types)
-        values = _s.flatten_up_to(output_types, value)
-        if values is None:
-            raise ValueError(f"from_generator: the generator yielded {value!r}, which does "
-                             f"not match the structure of {output_types!r}")
-        return _s.pack(output_types, [convert_to_tensor(v, as_dtype(d))
-                                      for v, d in builtins.zip(values, dtypes)])
+        try:
+            if not isinstance(output_types, (tuple, dict)):
+                return convert_to_tensor(value, as_dtype(output_types))
+            dtypes = _s.flatten(output_types)
+            values = _s.flatten_up_to(output_types, value)
+            if values is None:
+                raise InvalidArgumentError("from_generator", f"the generator yielded "
+                                           f"{describe(value)}, which does not match the "
+                                           f"structure of its dtypes, {output_types!r}")
+            return _s.pack(output_types, [convert_to_tensor(v, as_dtype(d))
+                                          for v, d in builtins.zip(values, dtypes)])
+        except OpError as error:   # said by convert_to_tensor: said again by the call made
+            if error.op == "from_generator":
+                raise
+            raise type(error)("from_generator", f"the generator yielded {describe(value)}, "
+                                                f"which its dtypes, {output_types!r}, cannot "
+                                                f"hold: {error.detail}",
+                              hint="yield values of those dtypes, or declare the ones it "
+                                   "yields: output_signature=tf.TensorSpec(shape, dtype)"
+                              ) from None
 
     def checked(value):
         """The element, refused if a component's shape does not fit output_signature (TF
