@@ -15,7 +15,7 @@ import numpy as np
 
 from ..creation import convert_to_tensor
 from ..string_values import math_refusal
-from ..errors import OpError, ShapeError
+from ..errors import InvalidArgumentError, OpError, ShapeError
 from ..fpwarnings import warn_from_user_line
 from ..ops.assign import cast
 from ..ops.reduce import reduce_mean
@@ -131,6 +131,24 @@ def _check_swapped_one_hot(loss: str, y_true, y_pred) -> None:
         warn_from_user_line(f"{loss}: the arguments look swapped: y_pred is exactly one-hot, as "
                             f"labels are, and y_true is not, as predictions are. Keras losses "
                             f"take (y_true, y_pred), labels first: loss(labels, predictions).")
+
+
+def check_class_indices(name: str, labels, classes: int) -> None:
+    """Refuse class indices outside [0, classes) or not whole (a float label is rounded
+    only to be compared), naming the loss, the range that came and the usual cause.
+    Integer labels take one pass: read unsigned, a negative one is past any class count."""
+    if not labels.size:
+        return
+    if labels.dtype.kind == "i":
+        wrong = labels.view(f"u{labels.dtype.itemsize}").max() >= classes
+    else:
+        wrong = labels.min() < 0 or labels.max() >= classes or labels.dtype.kind == "f" \
+            and np.any(labels != np.round(labels))
+    if wrong:
+        raise InvalidArgumentError(name, f"y_true must hold integer class indices in [0, "
+                                         f"{classes}) for y_pred's {classes} classes; got "
+                                         f"values from {labels.min()} to {labels.max()}",
+                                   hint=_label_range_hint(labels, classes))
 
 
 def _label_range_hint(labels, classes: int) -> str | None:

@@ -25,10 +25,11 @@ from ..ops.assign import cast
 from ..ops.reduce import reduce_mean, reduce_sum
 from ..ops.shape import broadcast_to, squeeze
 from ..tensor import Tensor
+from . import sparse_ce_checked
 from .loss_base import Loss, Reduction, _refuse_data
 from .loss_inputs import (EPSILON, LogitsAsProbabilitiesWarning,  # noqa: F401 (users filter it)
                           _as_tensor, _check_broadcast, _check_probabilities,
-                          _check_swapped_one_hot, _label_range_hint, _mean_last,
+                          _check_swapped_one_hot, _mean_last, check_class_indices,
                           pred_and_true, same_rank, squeeze_or_expand_dimensions)
 
 __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CosineSimilarity", "Hinge", "Huber",
@@ -174,15 +175,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ShapeError(name, f"y_true must hold one class index per example, shape "
                                f"{tuple(y_pred.shape)[:-1]} (y_pred without its class axis); {got}",
                          hint=hint)
-    labels = y_true._value
-    classes = y_pred.shape[-1]
-    # (integer labels are whole: rounded only when float)
-    if labels.size and (labels.min() < 0 or labels.max() >= classes or labels.dtype.kind == "f"
-                        and np.any(labels != np.round(labels))):
-        raise InvalidArgumentError(name, f"y_true must hold integer class indices in [0, "
-                                         f"{classes}) for y_pred's {classes} classes; got "
-                                         f"values from {labels.min()} to {labels.max()}",
-                                   hint=_label_range_hint(labels, classes))
+    check_class_indices(name, y_true._value, y_pred.shape[-1])
     if y_true.dtype.name not in ("int32", "int64"):
         y_true = cast(y_true, "int64")
     if not from_logits:  # Keras: log of the clipped probabilities, renormalized by the op
@@ -243,9 +236,17 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(sparse_categorical_crossentropy, reduction, name, dtype,
                          from_logits=from_logits, ignore_class=ignore_class)
         self.ignore_class = ignore_class
+        self._checked_kinds = set()
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
-        """Keras 3's mask of the labels not ignored: a mean is over those alone."""
+        """Keras 3's mask of the labels not ignored: a mean is over those alone. A call of
+        a kind whose checks passed before checks only the values (sparse_ce_checked.py)."""
+        kind = None
+        if type(self) is SparseCategoricalCrossentropy \
+                and self.fn is sparse_categorical_crossentropy:
+            kind = sparse_ce_checked.kind_of(self, y_true, y_pred, sample_weight)
+            if kind is not None and kind in self._checked_kinds:
+                return sparse_ce_checked.checked_call(self, y_true, y_pred)
         if self.ignore_class is not None:
             labels = np.asarray(_as_tensor("y_true", y_true)._value)
             kept = (labels != self.ignore_class).astype(np.float32)
@@ -258,7 +259,12 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                 kept = kept * (weights.reshape(kept.shape) if weights.size == kept.size
                                else weights)
             sample_weight = kept
-        return super().__call__(y_true, y_pred, sample_weight)
+        loss = super().__call__(y_true, y_pred, sample_weight)
+        if kind is not None:
+            if len(self._checked_kinds) >= sparse_ce_checked.KINDS_KEPT:
+                self._checked_kinds.clear()
+            self._checked_kinds.add(kind)
+        return loss
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
