@@ -298,3 +298,20 @@ def test_a_schedule_given_a_bad_argument_names_it_and_an_optimizer_trains_on(nam
     optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
     rate = 0.1 * 0.5 ** 0.1
     assert w.numpy() == pytest.approx([1.0 - 0.1 - rate, 2.0 - 0.1 - rate])
+
+
+def test_find_nan_origin_of_a_tape_that_recorded_nothing_says_so():
+    """It warned 'no op of the forward pass made NaN/Inf', as of a clean recording."""
+    x = tf.constant([0.0])
+    with tf.GradientTape() as tape:   # x is not watched: sqrt(x - 1) is not recorded
+        with pytest.warns(RuntimeWarning, match="sqrt"):
+            tf.sqrt(x - 1.0)
+    with pytest.warns(UserWarning, match="the tape recorded no op, so there was nothing to "
+                                         "search") as said:
+        assert find_nan_origin(tape) is None
+    assert not any("forward pass made" in str(w.message) for w in said)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        with pytest.warns(RuntimeWarning, match="sqrt"):
+            tf.sqrt(x - 1.0)
+    assert find_nan_origin(tape).op == "sqrt"

@@ -383,6 +383,14 @@ def check_byte_budget(max_bytes) -> None:
                            "for 1 GiB", max_bytes)
 
 
+def nothing_recorded_warning(call: str) -> None:
+    """`call` was given a tape that recorded no op: its None would read as "no NaN", when
+    the computation ran outside the tape or read nothing it watches."""
+    warn_from_user_line(f"{call}: the tape recorded no op, so there was nothing to search: "
+                        f"it records the ops of its `with` block that read a Variable or a "
+                        f"watched tensor (tape.watch(x) for a constant)")
+
+
 def unsearched_backward_warning() -> None:
     """find_nan_origin(tape) found no NaN/Inf in the forward pass and was given no loss: a
     gradient made NaN in the backward pass (sqrt at 0, log at 0) went unsearched, and its

@@ -178,7 +178,8 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     >>> find_nan_origin(tape).op
     'log'
     """
-    from .given import check_recorded_ops, check_target_and_sources, unsearched_backward_warning
+    from .given import (check_recorded_ops, check_target_and_sources, nothing_recorded_warning,
+                        unsearched_backward_warning)
     from .nan_entry import forward_entry   # it imports this module
     check_recorded_ops("find_nan_origin", source, "a GradientTape, a recorded step or a list "
                        "of nodes", "find_nan_origin(rec.last_step)", target)
@@ -196,7 +197,9 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
         origin = _through_whole_masked_rows(nodes, origin) or origin
     elif origin is None and entry is not None and masked_on_purpose(entry.node):
         entry = _through_whole_masked_rows(nodes, entry) or entry   # -np.inf written
-    if origin is None and entry is None and target is None and hasattr(source, "backward"):
+    if not nodes and hasattr(source, "backward"):
+        nothing_recorded_warning("find_nan_origin")
+    elif origin is None and entry is None and target is None and hasattr(source, "backward"):
         unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s
     if origin is None and entry is None and target is not None:
         origin = _backward_origin(source, target, sources, output_gradients)
