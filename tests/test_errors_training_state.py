@@ -315,3 +315,24 @@ def test_find_nan_origin_of_a_tape_that_recorded_nothing_says_so():
         with pytest.warns(RuntimeWarning, match="sqrt"):
             tf.sqrt(x - 1.0)
     assert find_nan_origin(tape).op == "sqrt"
+
+
+# ---- optimizers ----------------------------------------------------------------------------
+@pytest.mark.parametrize("gradient, came", [(tf.constant(["a", "b"]), "a string tensor"),
+                                            ("ab", "'ab' (str)")])
+def test_a_gradient_of_text_is_refused_by_apply_gradients_with_nothing_updated(gradient, came):
+    """It was refused by cast (a string tensor) or convert_to_tensor (text), naming neither
+    apply_gradients nor the variable."""
+    w = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    before = [w.numpy().copy()] + [v.numpy().copy() for v in optimizer.variables]
+    mistake = lambda: optimizer.apply_gradients([(gradient, w)])  # noqa: E731
+    with pytest.raises(TypeError) as refused:
+        mistake()
+    _said_at_its_line(refused.value, mistake, ["Adam.apply_gradients", "the gradient for "
+                                               "variable", "must be numbers", came])
+    after = [w.numpy()] + [v.numpy() for v in optimizer.variables]
+    assert all(np.array_equal(a, b) for a, b in zip(after, before))
+    optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
+    assert int(optimizer.iterations) == 2

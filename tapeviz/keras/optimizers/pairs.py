@@ -15,7 +15,7 @@ from ...debugger.numerics import _where
 from ...debugger.variable_names import shown_name, shown_names
 from ...debugger.why_none import explain_missing_gradient
 from ...dispatch import unrecorded
-from ...errors import DTypeError, InvalidArgumentError, ShapeError, describe
+from ...errors import DTypeError, InvalidArgumentError, OpError, ShapeError, describe
 from ...fpwarnings import warn_from_user_line
 from ...ops.assign import cast
 from ...sourceinfo import user_source
@@ -182,7 +182,10 @@ class PairChecks:
 
     def _checked_gradient(self, grad, var: Variable, pairs: list) -> Tensor:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
-            grad = convert_to_tensor(grad, dtype=var.dtype)
+            try:
+                grad = convert_to_tensor(grad, dtype=var.dtype)
+            except OpError as error:
+                raise self._not_numbers(grad, var) from error
         # the arrays' own shapes and dtypes: a TensorShape or DType made costs ~1 us each
         if grad._value.shape != var._value.shape:
             fits = [other for _, other in pairs if other._value.shape == grad._value.shape]
@@ -196,6 +199,16 @@ class PairChecks:
                                   f"variables)" if fits else None)
         # Keras 3 casts it (a float64 loss's gradient, say)
         if grad._value.dtype != var._value.dtype:
+            if grad._value.dtype.kind not in "biuf":   # text: cast's error named only cast
+                raise self._not_numbers(grad, var)
             with unrecorded():
                 grad = cast(grad, var.dtype)
         return grad
+
+    def _not_numbers(self, grad, var: Variable) -> DTypeError:
+        got = f"a {grad.dtype.name} tensor of shape {tuple(grad.shape)}" \
+            if isinstance(grad, Tensor) else describe(grad)
+        return DTypeError(f"{self.name}.apply_gradients", f"the gradient for variable "
+                                                          f"{shown_name(var)!r} must be numbers "
+                                                          f"(a {var.dtype.name} tensor); got "
+                                                          f"{got}")
