@@ -17,7 +17,7 @@ from sys import _getframe
 import numpy as np
 
 from .convert import to_array
-from .op_inputs import FLOAT_SCALAR_TYPES
+from .dispatch_inputs import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, ShapeError, add_note
 from .events import VJPApplied, set_scope, tell
 from . import lazy

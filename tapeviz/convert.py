@@ -3,7 +3,7 @@
 Python float -> float32, Python int -> int32 (int64 when it does not fit), bool -> bool,
 numpy arrays keep their dtype, nested lists work; what cannot be a tensor is refused naming
 the op. An op's inputs, side by side (a Python value next to a tensor takes the tensor's
-dtype; two tensors of different dtypes are an error), are op_inputs.py's.
+dtype; two tensors of different dtypes are an error), are dispatch_inputs.py's.
 """
 from __future__ import annotations
 

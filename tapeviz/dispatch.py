@@ -37,7 +37,7 @@ from itertools import compress
 from time import perf_counter
 
 from . import events, fpwarnings
-from .op_inputs import input_arrays, input_tensors
+from .dispatch_inputs import input_arrays, input_tensors
 from .dispatch_followed import (dispatch_followed, dispatch_sunk, follow_branch, producers_of,
                                 same_params)
 from .events import OpExecuted, set_scope

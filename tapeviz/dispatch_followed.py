@@ -14,7 +14,7 @@ from operator import is_
 from time import perf_counter
 
 from .call_site import learn_signature, site_of
-from .op_inputs import input_arrays, input_tensors
+from .dispatch_inputs import input_arrays, input_tensors
 from .node import Node
 from .op_failure import FORWARD_ERRORS, raise_forward_failure
 from .sourceinfo import source_from

@@ -1,7 +1,7 @@
 """What an error says when an op's inputs have different dtypes: each input's dtype, the
 name the user's line holds it by, where a float64 Variable was made, the cast that fixes
 it, and TF's own words; and which class TF raises for it (`refusal_class`). Built only when
-`op_inputs.py` or an op's forward refuses the inputs, so nothing here is on an op's path.
+`dispatch_inputs.py` or an op's forward refuses the inputs, so nothing here is on an op's path.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .errors import (CHECKED_IN_PYTHON, DTypeError, DTypeValueError,
 from .sourceinfo import user_frame
 from .tensor import Tensor
 
-ALL = "all"  # Op.dtype_args value: every input shares one dtype (op_inputs.py, registry)
+ALL = "all"  # Op.dtype_args value: every input shares one dtype (dispatch_inputs.py, registry)
 
 def unconverted(op, index: int, error, expected, own) -> DTypeError:
     """`error` (a Python value, input `index` of `op`, that did not convert to the tensors'

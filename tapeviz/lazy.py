@@ -13,7 +13,7 @@ keeps its own walk, which reads values (no check an op added).
 """
 from __future__ import annotations
 
-from .op_inputs import FLOAT_SCALAR_TYPES
+from .dispatch_inputs import FLOAT_SCALAR_TYPES
 from .tensor import Tensor
 
 _VALUE = Tensor._value   # the slot under LazyTensor's property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sys import _getframe
 
-from .op_inputs import input_tensors
+from .dispatch_inputs import input_tensors
 from .lazy import LazyTensor
 from .node import Node
 from .op_failure import FORWARD_ERRORS

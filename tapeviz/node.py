@@ -7,7 +7,7 @@ an op that only listeners taking the node hear (a breakpoint's condition) it mak
 """
 from __future__ import annotations
 
-from .op_inputs import input_tensors
+from .dispatch_inputs import input_tensors
 from .sourceinfo import source_from
 
 # What a Recorder keeps of an op until its step is packed: these fields, one after another in

@@ -1,6 +1,6 @@
 """The tensors ops made from Python numbers their callers passed (`x * 2.0`, the `m=1.0` of a
 loss read at `t <= m`), so that the widget can tell a constant the code wrote from a batch
-or an example fed in (viz/leaves.py). op_inputs.py appends each one it makes on the traced
+or an example fed in (viz/leaves.py). dispatch_inputs.py appends each one it makes on the traced
 path to `MADE` (`note`, the bound append, then a length check): +0.35k instructions on a
 taped `x * 2.0` of 29.2k (valgrind), where a weak reference stored in a dict by id cost
 +3.3k (tensors are unhashable: no WeakSet).
@@ -16,11 +16,11 @@ from __future__ import annotations
 from sys import getrefcount
 
 MADE: list = []
-LIMIT = [4096]        # the length at which `let_go` runs (op_inputs.py checks after appending)
+LIMIT = [4096]        # the length at which `let_go` runs (checked by dispatch_inputs.py)
 _index: dict = {}     # id -> tensor, of the listed tensors looked up so far
 _indexed = [0, 0]     # [how many of MADE are in _index, let_go's count when they were]
 _pruned = [0]         # how many times let_go ran
-note = MADE.append    # op_inputs.py calls it bound: no attribute look-up on its hot path
+note = MADE.append    # dispatch_inputs.py calls it bound: no attribute look-up on its hot path
 
 
 def _alone_count() -> int:

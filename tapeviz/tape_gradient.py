@@ -17,7 +17,7 @@ import numpy as np
 
 from . import events, nest
 from .backward import Backward
-from .op_inputs import FLOAT_SCALAR_TYPES
+from .dispatch_inputs import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, MisuseError, describe
 from .fpwarnings import warn_from_user_line
 from .sourceinfo import call_site_source, source_from

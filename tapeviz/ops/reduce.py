@@ -13,7 +13,7 @@ import numpy as np
 from .. import arguments
 from ..dispatch import name_scope
 from ..errors import DTypeError, attr_words, kernel_words
-from ..op_inputs import float_constant
+from ..dispatch_inputs import float_constant
 from ..string_values import math_refusal
 from ..tensor import wrap
 from .axes import normalize_axes
