@@ -106,6 +106,8 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         self.on_msg(self._on_msg)
         if runner is not None or recorder is not None:
             self.attach(runner, recorder)
+        else:   # no timer ticks yet: the view says how to start, not a bare 'idle'
+            self.state, self.status, self.controls = self._describe()
 
     # ---- attaching ----------------------------------------------------------------------
     def attach(self, runner=None, recorder=None) -> "Dashboard":

@@ -15,6 +15,9 @@ from .vocabulary import UNHEARD, torch_unheard
 # the states of a loop that is over; "refused": stopped at its first gradient call, another
 # loop still training its variables (live_runners.refusal)
 ENDED = ("finished", "stopped", "failed", "refused")
+# a Dashboard watching nothing: what to call next (it read 'idle' and 'no data yet' alone)
+NOTHING_WATCHED = ("nothing to show yet: call .train(train_fn, ...) on this dashboard to run "
+                   "your training loop here, or .attach(runner) to watch one")
 
 
 class Clock:
@@ -59,7 +62,7 @@ class Status:
             status = f"recorder {'on' if recorder.recording else 'off'}: {len(recorder)} " \
                      f"steps kept" + (f", {dropped} dropped" if dropped else "")
             return state, status, {}
-        return "idle", "nothing attached: Dashboard.train(fn, ...) or attach(runner)", {}
+        return "idle", NOTHING_WATCHED, {}
 
     def _note_failure(self, exc: BaseException, state: str = "failed") -> None:
         text = f"training {state}: {type(exc).__name__}: {exc}{_raised_at(exc)}"
