@@ -72,7 +72,7 @@ def test_a_gan_trained_by_two_helper_functions_is_one_step_an_iteration():
             train_g()
     assert len(rec) == 3
     names = set(rec.steps[-1].variable_gradients)
-    assert {"0.weight", "Sequential_1/0.weight"} <= names   # both models' parameters
+    assert {"generator.0.weight", "critic.0.weight"} <= names   # both models' parameters
 
 
 def test_a_gan_stepping_optimizers_by_their_index_in_a_list_is_one_step_an_iteration():

@@ -160,7 +160,8 @@ def test_a_divergence_names_the_optimizer_and_the_variable_as_the_code_does():
 
 
 def test_a_torch_models_parameters_are_listed_in_its_forward_order(legend):
-    """Autograd reaches the head first: the legend keeps the order the model runs them."""
+    """Autograd reaches the head first: the legend keeps the order the model runs them (an
+    nn.Sequential's named after the name the code gives it: 'model.0.weight')."""
     torch = pytest.importorskip("torch")
     import tapeviz.torch  # noqa: F401  (the adapter: the dashboard hears torch's ops)
     torch.manual_seed(0)
@@ -174,4 +175,4 @@ def test_a_torch_models_parameters_are_listed_in_its_forward_order(legend):
             torch.nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
     shown, keys = legend(train, 2)
-    assert shown == [name for name, _ in model.named_parameters()] == keys, shown
+    assert shown == [f"model.{name}" for name, _ in model.named_parameters()] == keys, shown

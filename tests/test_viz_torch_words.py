@@ -34,20 +34,20 @@ def rows(payload, title):
 def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     widget = torch_widget()
     assert widget.status == "6 nodes: 2 ops, 2 parameters, 2 inputs", widget.status
-    weight = next(i for i, n in widget.graph.nodes.items() if n.label == "0.weight")
+    weight = next(i for i, n in widget.graph.nodes.items() if n.label == "layer.0.weight")
     payload = widget.inspect(weight)
-    assert payload["title"] == "parameter 0.weight → float32[3, 4]"
+    assert payload["title"] == "parameter layer.0.weight → float32[3, 4]"
     tensor = rows(payload, "Tensor")
     assert tensor["kind"] == ["parameter"] and tensor["requires_grad"] == ["True"]
     assert "trainable" not in tensor and "TF name" not in tensor
-    assert 'xlink:title="parameter 0.weight&#10;' in widget.svg   # its tooltip, aria-label
+    assert 'xlink:title="parameter layer.0.weight&#10;' in widget.svg   # its tooltip, aria-label
     # loss.backward() ran: its gradients are not "not computed yet", they are replayed
     gradient = next(s for s in payload["sections"] if s["title"] == "Gradient")["content"]
     assert gradient == "not shown yet: Step or Continue replays the backward pass autograd ran"
     linear = next(i for i, n in widget.graph.nodes.items() if n.op == "linear")
     inputs = next(s for s in widget.inspect(linear)["sections"] if s["title"] == "Inputs")
     assert [row[1] for row in inputs["content"][1:]] == \
-        ["input images", "parameter 0.weight", "parameter 0.bias"], inputs
+        ["input images", "parameter layer.0.weight", "parameter layer.0.bias"], inputs
 
 
 def test_a_torch_tapes_batch_is_an_input_not_a_constant():

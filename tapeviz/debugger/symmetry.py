@@ -39,7 +39,8 @@ def _fix(variable, node, name: str) -> str:
                     f"{shape}).requires_grad_()")
         path = _ITEM.sub(r"[\1]", variable.name)
         parameter = ("layer.weight" if "/" in variable.name   # a layer called alone
-                     else "model" + ("" if path.startswith("[") else ".") + path)
+                     else path if "[" in path.split(".", 1)[0]   # 'encoder[0].weight': an
+                     else "model." + path)   # nn.Sequential by the name the code gives it
         return (f"fix: drop the constant or zero init (torch's layers draw their weights at "
                 f"random), or draw them: nn.init.xavier_uniform_({parameter})")
     if "/" in variable.name:   # a Keras layer's kernel

@@ -53,8 +53,10 @@ API, with the numpy engine's names and meanings:
 - `find_nan_origin(fn_or_tape, *args)`: the torch op and user line where NaN/Inf was born.
 - `TorchOp`: what a node's `op` is (`name`, `label`, `kind`, `input_names`, `route`,
   `layout` "NCHW"); a parameter is a `values.TorchParameter`, a tapeviz Variable.
-- Parameters are named as `named_parameters()` names them (`conv1.weight`); those of a
-  layer called alone as Keras names layers (`linear/weight`, `linear_1/weight`).
+- Parameters are named as `named_parameters()` names them (`conv1.weight`); those of an
+  `nn.Sequential` model after the name the code gives it (`encoder.0.weight`, else
+  `Sequential.0.weight`: '0.weight' alone reads as a number); those of a layer called alone
+  as Keras names layers (`linear/weight`, `linear_1/weight`).
 - Events: `OpExecuted(node, taped=output.requires_grad, duration)`, `VJPApplied(step)`,
   `GradientComputed(tape or None, [loss], parameters, their .grad)`.
 """

@@ -32,7 +32,7 @@ import torch
 from .. import model_calls
 from ..events import set_scope
 from ..keras.backend import unique_object_name
-from ..sourceinfo import source_from
+from ..sourceinfo import source_from, user_frame
 from ..threadstate import local as _thread
 
 _pre_hook = None           # the one global module pre-hook's handle, while anyone needs it
@@ -273,7 +273,8 @@ def parameter_name(leaf, frames=None) -> str | None:
     running on this thread (in `frames`, else the hooks' stack) holds it; else None. A
     layer called alone (no parent, no children) names its own as Keras would: two
     `nn.Linear`s give 'linear/weight' and 'linear_1/weight', not 'weight' twice; a second
-    live model of one class prefixes its root's name ('Sequential_1/0.weight')."""
+    live model of one class prefixes its root's name ('Net_1/conv1.weight'), a container's
+    the name the user's code gives it ('encoder.0.weight': `_prefixed`)."""
     running = _stack.frames if frames is None else frames
     for module, path in reversed(running):
         for name, parameter in module._parameters.items():
@@ -319,8 +320,30 @@ def name_among_roots(leaf) -> str | None:
 
 def _prefixed(root: str, named: str, running: list) -> str:
     """`named` as the model's `named_parameters()` says it, after its root's name when that
-    is not the class's own (a second model of one class: 'Sequential_1/0.weight')."""
+    is not the class's own (a second model of one class: 'Net_1/conv1.weight'); a container
+    model's ('0.weight' of an nn.Sequential: said alone it reads as a number) after the
+    name the user's code binds it to, 'encoder.0.weight', else its root's, 'Sequential.0.weight'."""
+    if named[0].isdigit():
+        return f"{_bound_name(running[0][0], root)}.{named}"
     return named if root == type(running[0][0]).__name__ else f"{root}/{named}"
+
+
+def _bound_name(model, root: str) -> str:
+    """The name the user's code binds `model` to, found once in the calling frames (the
+    innermost that holds it, locals before globals; `self` is no name), else `root`."""
+    name = _bound_names.get(model)
+    if name is None:
+        frame = user_frame(sys._getframe(1))
+        while frame is not None and name is None:
+            name = next((key for namespace in (frame.f_locals, frame.f_globals)
+                         for key, value in list(namespace.items())
+                         if value is model and key != "self"), None)
+            frame = user_frame(frame.f_back)
+        _bound_names[model] = name = name or root
+    return name
+
+
+_bound_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model -> its name
 
 
 _root_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # root -> its name

@@ -13,7 +13,7 @@ import torch.nn as nn  # noqa: E402
 import tapeviz.torch  # noqa: E402,F401  (the adapter: torch ops heard while the Recorder listens)
 from tapeviz.debugger import Recorder, diagnose  # noqa: E402
 
-PARAMETERS = "0.weight, 0.bias, 2.weight and 2.bias"
+PARAMETERS = "model.0.weight, model.0.bias, model.2.weight and model.2.bias"
 
 
 def classification(seed: int = 0):
@@ -54,7 +54,8 @@ def test_an_evaluation_without_no_grad_is_named_at_its_line():
     """was: nothing (the figures are right; autograd's graph of every evaluation is built)."""
     [finding] = diagnose(train_and_evaluate(no_grad=False))
     assert finding.kind == "graph_not_needed"
-    assert finding.variables == ("0.weight", "0.bias", "2.weight", "2.bias")
+    assert finding.variables == ("model.0.weight", "model.0.bias", "model.2.weight",
+                                 "model.2.bias")
     line = f"tests/pytorch/{marked_line(__file__, '# BUG: no torch.no_grad()')}"
     assert finding.message == (
         f"a forward pass whose graph no backward pass reads (3 steps, from step 5): linear at "

@@ -99,7 +99,8 @@ def test_adams_eps_of_one_on_the_guides_cnn_in_torch_is_named_with_its_sgd_rate(
 
 def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
     """was: '0: gradient norm 1.03e+22 > 1000; 0 is read by linear at ...' (the child's
-    index said alone, read as a number)."""
+    index said alone, read as a number); the model's name now leads its parameters' names
+    ('model.0.weight'), and the layer is said as such."""
     _, x, y = regression()
     model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
@@ -109,7 +110,8 @@ def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
             F.mse_loss(model(x), y).backward()  # NORMS
             optimizer.step()
     norms = [f.message for f in diagnose(rec) if f.kind == "exploding_gradient"]
-    assert norms and all(message.startswith(("layer 0: gradient norm ", "layer 2: gradient norm "))
+    assert norms and all(message.startswith(("layer model.0: gradient norm ",
+                                             "layer model.2: gradient norm "))
                          for message in norms), norms
     line = marked_line(__file__, "# NORMS")
-    assert f"; layer 0's weight is read by linear at tests/pytorch/{line}" in norms[0]
+    assert f"; layer model.0's weight is read by linear at tests/pytorch/{line}" in norms[0]

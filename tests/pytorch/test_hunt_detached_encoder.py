@@ -70,10 +70,10 @@ def test_the_classifier_is_drawn_stepped_and_run_under_every_tool_saying_nothing
 def test_an_encoder_detached_before_its_head_is_said_cut_at_the_detach():
     rec = recorded_steps(fit, steps=20, cut="detach")
     finding = found(diagnose(rec), "gradient_cut")
-    assert sorted(finding.variables) == ["0.bias", "0.weight"]
-    assert finding.message.startswith("0.weight and 0.bias: the gradient is None in every "
-                                      "step, so they never train: the loss reads them only "
-                                      "through detach at ")
+    assert sorted(finding.variables) == ["encoder.0.bias", "encoder.0.weight"]
+    assert finding.message.startswith("encoder.0.weight and encoder.0.bias: the gradient is "
+                                      "None in every step, so they never train: the loss reads "
+                                      "them only through detach at ")
     assert finding.source.lineno == line_of(__file__, "# DETACH")
     assert "fix: remove the .detach()" in finding.message
 
@@ -81,7 +81,7 @@ def test_an_encoder_detached_before_its_head_is_said_cut_at_the_detach():
 def test_an_encoder_taken_out_to_numpy_and_back_is_said_cut_at_that_line():
     rec = recorded_steps(fit, steps=20, cut="numpy")
     finding = found(diagnose(rec), "gradient_cut")
-    assert sorted(finding.variables) == ["0.bias", "0.weight"]
+    assert sorted(finding.variables) == ["encoder.0.bias", "encoder.0.weight"]
     assert "through detach at " in finding.message
     assert finding.source.lineno == line_of(__file__, "# NUMPY")
 
@@ -91,7 +91,7 @@ def test_an_encoder_taken_out_by_data_is_said_to_leave_the_graph_and_come_back()
     the line the value left (the encoder's relu) and the line that read it again."""
     rec = recorded_steps(fit, steps=20, cut="data")
     finding = found(diagnose(rec), "gradient_cut")
-    assert sorted(finding.variables) == ["0.bias", "0.weight"]
+    assert sorted(finding.variables) == ["encoder.0.bias", "encoder.0.weight"]
     assert "the value relu made from them at " in finding.message
     assert "left the graph and came back as a new tensor, read by linear at " \
         in finding.message

@@ -93,4 +93,5 @@ def test_a_model_built_in_the_recording_is_named_by_its_forward_not_by_a_layer_a
     with tvt.record() as tape:
         model = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
         model(torch.randn(3, 4)).sum().backward()
-    assert drawn_variables(tape) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert drawn_variables(tape) == ["model.0.bias", "model.0.weight", "model.2.bias",
+                                      "model.2.weight"]

@@ -148,7 +148,8 @@ def test_an_ascent_through_a_loop_variable_names_each_tensor_as_the_graph_draws_
 
 def test_two_models_of_one_class_never_share_a_layer_path_or_a_parameter_name():
     """A GAN's generator and discriminator are both `nn.Sequential`: their layers group apart
-    and each parameter's gradient is kept under its own name, the value torch computed."""
+    and each parameter's gradient is kept under its own name (the name the code gives the
+    model, then named_parameters()'s), the value torch computed."""
     torch.manual_seed(0)
     generator = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     critic = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
@@ -158,8 +159,8 @@ def test_two_models_of_one_class_never_share_a_layer_path_or_a_parameter_name():
     scopes = [node.scope for node in tape.nodes if node.op.name == "linear"]
     assert scopes == ["Sequential/0", "Sequential/2", "Sequential_1/0", "Sequential_1/2"]
     kept = rec.last_step.variable_gradients
-    expected = {**{name: p.grad for name, p in generator.named_parameters()},
-                **{f"Sequential_1/{name}": p.grad for name, p in critic.named_parameters()}}
+    expected = {**{f"generator.{name}": p.grad for name, p in generator.named_parameters()},
+                **{f"critic.{name}": p.grad for name, p in critic.named_parameters()}}
     assert sorted(kept) == sorted(expected)
     for name, grad in expected.items():
         assert torch.equal(torch.as_tensor(kept[name].numpy()), grad), name

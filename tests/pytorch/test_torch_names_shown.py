@@ -1,6 +1,7 @@
 """The torch adapter's variables by one name on every surface of the tape widget, as for TF's
 (tests/test_names_shown.py): a raw tensor by the name its line gives (`w1`), a module's
-parameter by named_parameters()'s ('0.weight'); the inspector shows no second 'TF name'."""
+parameter by named_parameters()'s ('conv1.weight'; an nn.Sequential's after the name the code
+gives it, 'model.0.weight'); the inspector shows no second 'TF name'."""
 import torch
 
 import tapeviz.torch as tvt
@@ -40,6 +41,7 @@ def test_a_modules_parameters_keep_their_named_parameters_names():
     widget = TapeWidget(tape)
     widget.continue_()
     labels = {node.label for node in widget.graph.nodes.values() if node.kind == "variable"}
-    assert labels == {name for name, _ in model.named_parameters()} == {"0.weight", "0.bias"}
-    names, title, rows = surfaces(widget, "0.weight")
-    assert set(names) == labels and rows["name"] == "0.weight"
+    assert labels == {f"model.{name}" for name, _ in model.named_parameters()} == {
+        "model.0.weight", "model.0.bias"}
+    names, title, rows = surfaces(widget, "model.0.weight")
+    assert set(names) == labels and rows["name"] == "model.0.weight"

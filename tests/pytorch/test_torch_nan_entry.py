@@ -57,7 +57,7 @@ def test_a_parameter_made_nan_is_named_by_its_name():
         model[2].weight[0, 3] = float("inf")   # the last Linear's
     origin = tvt.find_nan_origin(step, images, targets)
     assert isinstance(origin, NaNEntry) and origin.op == "linear"
-    assert origin.came_from == "the value of the parameter '2.weight'"
+    assert origin.came_from == "the value of the parameter 'model.2.weight'"
     assert (origin.inf_count, origin.first_index) == (1, (0, 3))
     assert origin.fix == FIXES["variable"]["torch"]
 

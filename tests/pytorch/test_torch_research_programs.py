@@ -35,7 +35,7 @@ def test_a_gans_generator_steps_are_in_its_own_pass_after_the_critics():
     assert [(s.node.op.name, s.node.scope) for s in generator_pass][-3:] == [
         ("linear", "Sequential/2"), ("relu", "Sequential/1"), ("linear", "Sequential/0")]
     first_layer = generator_pass[-1]
-    assert first_layer.node.inputs[1].variable.name == "0.weight"
+    assert first_layer.node.inputs[1].variable.name == "generator.0.weight"
     np.testing.assert_allclose(first_layer.input_grads[1].numpy(),
                                generator[0].weight.grad.numpy(), rtol=1e-5, atol=1e-7)
 
@@ -48,7 +48,7 @@ def test_a_meta_device_model_is_recorded_with_its_shapes_and_said_to_hold_no_val
         out = model(torch.randn(2, 4, device="meta"))
     assert [(n.op.name, n.output.shape) for n in tape.nodes] == [
         ("linear", (2, 3)), ("relu", (2, 3)), ("linear", (2, 2))]
-    assert out.is_meta and tape.nodes[0].inputs[1].variable.name == "0.weight"
+    assert out.is_meta and tape.nodes[0].inputs[1].variable.name == "model.0.weight"
     widget = TapeWidget(tape)
     relu = widget.inspect("n1")
     output = next(s for s in relu["sections"] if s["title"] == "Output")["content"]
@@ -277,7 +277,7 @@ def test_a_gans_critic_stepped_before_the_generators_pass_is_named_in_torchs_err
         with pytest.raises(RuntimeError, match="modified by an inplace operation") as caught:
             g_loss.backward()
     [note] = caught.value.__notes__
-    assert note.startswith("tapeviz: the parameter Sequential_1/2.weight, read by linear (at ")
+    assert note.startswith("tapeviz: the parameter critic.2.weight, read by linear (at ")
     assert f"test_torch_research_programs.py:{line}" in note
     assert "an optimizer.step() ran between this forward pass and its backward" in note
 

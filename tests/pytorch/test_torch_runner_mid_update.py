@@ -52,7 +52,7 @@ def test_a_stop_at_one_parameters_update_hears_the_steps_others_and_ends_it():
         assert runner.join(T) and runner.state == "stopped" and runner.error is None
     finally:
         tf.unsubscribe(heard)
-    names = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    names = ["model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"]
     assert updated[-4:] == names and len(updated) % 4 == 0
     steps = {int(state["step"]) for state in optimizers[0].state.values()}
     assert len(steps) == 1
