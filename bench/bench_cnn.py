@@ -187,6 +187,40 @@ the seventeenth's start and end (1.14x, 1.09x), so not a before/after; the held 
 missed. Left: the second relu_grad's pass, the bias sums, the pool's read, the forward's
 stores and the Python outside the ops (Keras's loss checks, keras/losses.py: its labels' min
 and max and the logits check, 21.8 us a call against the row's 10.0, load 9), less the update.
+Nineteenth round (base e971ae4, 17:52-18:40; load 0.2-1.6 at the start, 10-24 from 17:54 on:
+the others' suites and valgrind beside). At the start (load 1.6), this file --threads 1
+--rounds 9: held 1.09x (rounds 1.04-1.12x; 5.58 against 5.13 ms), faulting 0.92x. Where the
+held step goes (each row's forward and the fused paths timed in the step by thread CPU, 100
+steps, one BLAS thread, load ~5; ms a step): the two fused convs 1.59, the folded input
+gradient 1.38, the filter gradients 1.28, the second relu_grad 0.23, reduce_sum 0.18 (the
+three bias sums), reduce_mean 0.10 (the pool, the loss's mean), nn_fused._record 0.07, Adam's
+forwards 0.09, the other rows 0.12: 4.95 of a 5.67 ms step, so 0.72 is Python outside the
+rows (at load 15, apply_gradients 0.45 of it: the pairs' checks 0.05, the step size 0.04,
+Adam's values 0.24; everything Python costs 2-5x its 1x5x5 time after each op's megabytes).
+No collection runs (gc callbacks: one generation-0 collection in 100 steps, 0.14 ms).
+Kept:
+- SparseCategoricalCrossentropy(from_logits=True)'s checks of shapes and dtypes once per kind
+  of call (4ecd89c, keras/sparse_ce_checked.py): a later call of the same shapes and dtypes
+  checks the values alone (the labels' range in one pass for integer labels, the logits'
+  look) and runs the same ops, reduce_mean by its row. Predicted -10 us a call; the loss
+  alone ((32, 10), alternated in one process, 16 rounds, load 18) 41.9 -> 25.8 us a call;
+  instructions (callgrind, e971ae4's tree and this round's side by side, 20 calls) 232.9k ->
+  187.6k a call (188.1k with the range check's two passes); the guide's CNN on 1x5x5 images
+  (20 steps after 80, gc frozen and off, one BLAS thread, hash seed 0) 3,245.3k -> 3,193.6k a
+  step (-51.7k, -1.6%); the 28x28 step
+  alternated on/off in one process (12 rounds, load 15.5): 7.705 -> 7.697 ms (0.992x, rounds
+  0.913-1.097): ~0.3% of a step, under the load's noise.
+Processes of e971ae4's tree and this round's alternated, held (this file --threads 1 --rounds
+7, load 15-20): 1.04x, 1.05x -> 1.09x, 1.03x (tapeviz 7.49, 6.06 -> 6.97, 6.28 ms): the load's
+noise, no figure of a calm machine after the change.
+Not done, with what each would buy (none closes the 9%: the held goal stays MISSED):
+- the pool's sums inside the fused second conv's block loop (~0.05-0.1 ms): the pooling layer
+  would have to make reduce_mean's node itself (as nn_fused does) from sums the fused output
+  carries, while nobody hears reduce_mean: not started (time);
+- the taps' Python as one plan per geometry (~10 us an op call, 4-5 calls a step: ~1%): the
+  Products are cached already; the per-call addresses, offsets and closures are what is left;
+- the second relu_grad with the bias sum (0.23 + 0.06 ms): a blocked sum changes the bias
+  gradient's bits against the unfused path, which tests/test_conv_fused.py pins bitwise.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
