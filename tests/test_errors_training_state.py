@@ -336,3 +336,16 @@ def test_a_gradient_of_text_is_refused_by_apply_gradients_with_nothing_updated(g
     assert all(np.array_equal(a, b) for a, b in zip(after, before))
     optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
     assert int(optimizer.iterations) == 2
+
+
+def test_validation_images_of_another_size_still_validate_a_fully_convolutional_model():
+    """The early check compares the last axis alone: other heights and widths are the
+    model's to take (a global pooling does), as in Keras."""
+    model = tf.keras.Sequential([tf.keras.layers.Conv2D(2, 3),
+                                 tf.keras.layers.GlobalAveragePooling2D(),
+                                 tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(np.ones((4, 8, 8, 3), np.float32), np.ones((4, 1), np.float32),
+                        validation_data=(np.ones((2, 12, 12, 3), np.float32),
+                                         np.ones((2, 1), np.float32)), verbose=0)
+    assert set(history.history) == {"loss", "val_loss"}

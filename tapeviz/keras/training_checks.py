@@ -21,8 +21,8 @@ def refuse_class(argument: str, value, kind: str) -> None:
 
 def checked_validation_data(data, x_train=None):
     """`fit`'s validation_data as a Dataset or (x, y, sample_weight), refused before the
-    first epoch rather than after it (examples of another shape than `x_train`'s too: the
-    model would have trained an epoch before the first validation refused them)."""
+    first epoch rather than after it (float examples of another last axis than `x_train`'s
+    too: the model would have trained an epoch before validation refused them)."""
     if is_dataset(data):
         return data
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
@@ -39,16 +39,24 @@ def checked_validation_data(data, x_train=None):
     if samples != labels:
         raise ShapeError("fit", f"validation_data: x_val has {samples} samples but y_val has "
                                 f"{labels}; make sure both contain the same number of samples")
-    arrays = (np.ndarray, Tensor)   # (not a dict of inputs, a Dataset, a generator)
-    given, trained = np.shape(x) if isinstance(x, arrays) else (), \
-        np.shape(x_train) if isinstance(x_train, arrays) else ()
-    if given and trained and given[1:] != trained[1:]:
+    given, trained = _float_shape(x), _float_shape(x_train)
+    if given and trained and len(given) == len(trained) and given[-1] != trained[-1]:
         raise ShapeError("fit", f"validation_data: each example of x_val has shape "
                                 f"{given[1:]} but each of x has {trained[1:]}; got x_val of "
                                 f"shape {given} and x of shape {trained}",
                          hint="validate on data made as the training data was (the same "
                               "features, reshaping and scaling)")
     return x, y, weight
+
+
+def _float_shape(x) -> tuple:
+    """The shape of a float array or tensor of examples, whose last axis a model's Dense or
+    convolution reads whatever its other axes (images of other sizes, sequences of other
+    lengths; token ids of any length); () for anything else."""
+    array = x._value if isinstance(x, Tensor) else x
+    if not isinstance(array, np.ndarray) or array.ndim < 2 or array.dtype.kind != "f":
+        return ()
+    return array.shape
 
 
 def unflattened_hint(model, y_pred) -> str | None:
