@@ -12,8 +12,10 @@ pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the 
 (`accumulation`), an evaluation run in training mode, or training run with dropout or an
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
 (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`; a torch parameter by
-`w = w - lr * w.grad`, `rebound_parameter`), gradients
-never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
+`w = w - lr * w.grad`, `rebound_parameter`), a regularizer's penalty left out of a custom
+loop's loss (`regularization`), gradients never applied (`unapplied`), some weights left out
+of every update while the others train (`left_out`), applied by updates that change
+nothing, a learning rate of 0
 (`unmoved`), or far too small to move the loss (`small_updates`), or clipped far below their
 norm (`over_clipped`, torch's; `clip_norm`, the numpy engine's), or by an Adam whose epsilon
 outweighs the gradients (`adam_epsilon`), cleared or replaced between the gradient call and
@@ -51,6 +53,7 @@ from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
 from .late_step import applied_a_step_late
+from .left_out import left_out_of_updates
 from .huber_branches import huber_branches_crossed
 from .huber_delta import huber_delta_too_small
 from .input_scale import unscaled_input
@@ -62,6 +65,7 @@ from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .mixed_batch import batch_mixed
 from .rebound import variables_rebound
+from .regularization import regularization_left_out
 from .rebound_parameter import parameters_rebound
 from .running_total import running_loss_total
 from .scaled_apart import divergence_explained, scaled_apart
@@ -121,12 +125,12 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + thresholded_against_one_hot(steps, nodes)
             + gradients_over_clipped(last_steps)
             + evaluation
-            + gradients_never_applied(steps, last_steps)
+            + gradients_never_applied(steps, last_steps) + left_out_of_updates(steps, last_steps)
             + (cleared or norm_clipped_far_below(last_steps)
                or updates_that_change_nothing(steps) or huber_delta_too_small(last_steps)
                or updates_too_small(steps)
                or epsilon_outweighs_gradients(last_steps))
-            + frozen_layers_trained(last_steps, steps)
+            + frozen_layers_trained(last_steps, steps) + regularization_left_out(last_steps)
             + applied_twice(last_steps, steps) + applied_a_step_late(last_steps)
             + non_trainable_given(last_steps)
             + backward_twice(last_steps) + running_loss_total(steps, nodes)

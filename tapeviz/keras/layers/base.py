@@ -52,6 +52,9 @@ _holding_losses = weakref.WeakSet()  # layers whose add_loss tensors await the n
 # user's line that froze the layer, the weight's value then: None if made while frozen), read
 # by diagnose (debugger/frozen.py): a weight whose value is another was updated since
 frozen = {}
+# id(weight made with a regularizer) -> (a weak reference to it, the regularizer), read by
+# diagnose (debugger/regularization.py): a custom loop must add the layers' losses itself
+regularized = {}
 
 
 def _note_frozen(layer, trainable: bool, weights=None) -> None:
@@ -189,6 +192,9 @@ class Layer(Tracked):
         regularizer = _regularizers.get(regularizer)
         if regularizer is not None:
             self._regularized.append((variable, regularizer))
+            key = id(variable)
+            regularized[key] = (weakref.ref(variable, lambda _, key=key: regularized.pop(
+                key, None)), regularizer)
         return variable
 
     def get_weights(self) -> list:
