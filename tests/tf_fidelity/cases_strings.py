@@ -75,6 +75,10 @@ REFUSED = {   # TF's kernels refuse the string dtype by name; conversions refuse
     "matmul/string": lambda tf: tf.matmul(tf.constant([["a"]]), tf.constant([["b"]])),
     "cast/string_to_float": lambda tf: tf.cast(tf.constant(["1", "2"]), tf.float32),
     "less/string": lambda tf: tf.constant(["a"]) < tf.constant(["b"]),
+    "greater/string_and_python_text": lambda tf: tf.constant(["a", "c"]) > "b",
+    "less_equal/string": lambda tf: tf.math.less_equal(tf.constant("a"), tf.constant("b")),
+    "greater_equal/string_scalar_and_list": lambda tf: tf.math.greater_equal(
+        tf.constant("a"), tf.constant(["a", "b"])),
     "argmax/string": lambda tf: tf.argmax(tf.constant(["a", "b"])),
     "ones_like/string": lambda tf: tf.ones_like(tf.constant(["a", "b"])),
     "add/string_and_number": lambda tf: tf.constant(["a"]) + tf.constant([1.0]),

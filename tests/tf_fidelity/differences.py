@@ -287,11 +287,4 @@ DELIBERATE: dict[str, str] = {
         "gradient to take, and the error should say so",
 }
 
-TO_FIX: dict[str, str] = {
-    "less/string":
-        "tf.constant(['a']) < tf.constant(['b']): TF's Less kernel has no string one "
-        "(InvalidArgumentError: Value for attr 'T' of string is not in the list of allowed "
-        "values); tapeviz's less row (tapeviz/ops/compare.py) is operator.lt, which numpy "
-        "runs on bytes, giving [True]. A check in the row costs every comparison its "
-        "~0.1 us (the same holds of less_equal, greater and greater_equal)",
-}
+TO_FIX: dict[str, str] = {}
