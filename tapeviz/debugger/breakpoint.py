@@ -239,6 +239,10 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     action : where no debugger can take input: ``"raise"`` (default) raises BreakpointError,
         ``"continue"`` records the hit and goes on.
 
+    Set again at the same line with the same criteria (a notebook cell run again), it
+    replaces the breakpoint set there before, which is cleared: one stops, and clearing
+    the new one leaves none.
+
     Cost while armed: a breakpoint naming ops or kinds wakes only for those ops (the rest
     keep dispatch's fast path); one naming a layer, only inside that layer; one with
     phase "vjp", only at backward steps; one naming a file or line makes dispatch find
@@ -252,6 +256,9 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     forced_debugger("break_on")
     bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
                     action or "raise")
+    for earlier in listener.armed():   # the cell that set it run again: it replaces its twin
+        if not earlier.internal and _set_alike(earlier, bp):
+            earlier.clear()
     return bp.enable()
 
 
@@ -264,6 +271,18 @@ def clear_breakpoints() -> None:
     """Remove every breakpoint."""
     for bp in listener.armed():
         bp.clear()
+
+
+def _set_alike(one: Breakpoint, other: Breakpoint) -> bool:
+    """Whether two breakpoints were set at one file:line with the same criteria, conditions
+    compared by their code (a cell run again makes its lambda and its code object again)."""
+    places = [(bp.set_at.filename, bp.set_at.lineno) if bp.set_at else None
+              for bp in (one, other)]
+    fields = ("op", "kind", "layer", "file", "line", "phase", "nan", "once", "action")
+    conditions = (getattr(bp.condition, "__code__", bp.condition) for bp in (one, other))
+    return places[0] is not None and places[0] == places[1] \
+        and all(getattr(one, name) == getattr(other, name) for name in fields) \
+        and next(conditions) == next(conditions)
 
 
 def _check_known(what: str, names, known: Callable, candidates) -> None:
