@@ -96,35 +96,73 @@ def describe_variables(variables, nodes) -> str:
                  if isinstance(part, tuple) else part for part in parts])
 
 
-def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
-    """A Finding per ReLU op whose whole output is zero, naming the variables it starves.
-
-    `zero_gradients`: names of variables whose gradient was seen to be exactly zero; given,
-    only those are named as starved (the evidence), else every variable upstream of the
-    ReLU and the ones that multiply its output. `steps`: the recorded steps, which say
-    whether it was dead from the start (its initialisation) or died as it trained.
-    """
+def _dead(nodes) -> list:
+    """The forward ReLU ops of a layer whose whole output is zero, in order."""
     found = []
     for node in nodes:
         if node.op.name not in RELUS or getattr(node, "phase", "forward") != "forward":
             continue
-        out, pre = _array(node.output), _array(node.inputs[0])
+        out = _array(node.output)
         if out.size < 2 or out.dtype.kind != "f" or np.any(out):
             continue
-        if not node.scope and not _weighing(nodes, node):
-            continue   # not a layer's activation: a hinge loss at zero is no dead layer
-        starved = starved_variables(nodes, node)
+        if node.scope or _weighing(nodes, node):   # a hinge loss at zero is no dead layer
+            found.append(node)
+    return found
+
+
+def _by_cause(nodes, dead) -> list:
+    """[(relu, [the dead ReLUs after it that its zeros feed])]: a dead ReLU downstream of
+    another is its consequence (it gets zeros, or a bias alone), said with it."""
+    groups: list = []
+    for node in dead:
+        upstream = {id(n) for n in path_nodes(nodes, id(node.output))}
+        cause = next((group for group in groups if id(group[0]) in upstream), None)
+        if cause is None:
+            groups.append((node, []))
+        else:
+            cause[1].append(node)
+    return groups
+
+
+def _after_it(relu, after) -> str:
+    """'; 9 more ReLU layers after it, which its zeros feed, output only zeros too
+    (Sequential/3, ..., Sequential/19: 10 dead layers, 320 units an example in all)'."""
+    if not after:
+        return ""
+    layers = [n.scope or _where(n.source) for n in after]
+    shown = layers if len(layers) <= 3 else [layers[0], "...", layers[-1]]
+    units = sum(_array(n.output)[0].size for n in [relu, *after])
+    return (f"; {len(after)} more ReLU layer{'s' if len(after) > 1 else ''} after it, which "
+            f"its zeros feed, output only zeros too ({', '.join(shown)}: {len(after) + 1} "
+            f"dead layers, {units} units an example in all)")
+
+
+def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
+    """A Finding per cause of dead ReLUs: the first ReLU op whose whole output is zero, with
+    the dead ones after it that its zeros feed, naming the variables they starve.
+
+    `zero_gradients`: names of variables whose gradient was seen to be exactly zero; given,
+    only those are named as starved (the evidence), else every variable upstream of the
+    ReLUs and the ones that multiply their output. `steps`: the recorded steps, which say
+    whether it was dead from the start (its initialisation) or died as it trained.
+    """
+    found = []
+    for node, after in _by_cause(nodes, _dead(nodes)):
+        out, pre = _array(node.output), _array(node.inputs[0])
+        starved = list({id(v): v for relu in [node, *after]
+                        for v in starved_variables(nodes, relu)}.values())
         if zero_gradients is not None:
             starved = [v for v in starved if v.name in zero_gradients]
         shape = "x".join(map(str, out.shape))
         layer = f" in layer {node.scope}" if node.scope else ""
         message = (f"dead ReLU: {node.op.name}{layer} outputs only zeros "
                    f"({shape} values: every unit, every example); its inputs are all <= 0 "
-                   f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it")
+                   f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it"
+                   + _after_it(node, after))
         if starved:
             message += f": {describe_variables(starved, nodes)} never train"
         leaky = _LEAKY[engine_of(node.op)]
-        when = _when_it_died(node, steps or [])
+        when = _when_it_died(node, steps or [], nodes)
         message += f"; at {_where(node.source)}" + (
             f"; {when[0]}; hint: {when[1]}, or use {leaky}" if when else
             f"; hint: a large negative bias or weights (initialisation, or a learning rate "
@@ -202,10 +240,31 @@ def _key(node) -> tuple:
 _ZEROED = {"tf": "kernel_initializer='zeros'", "torch": "nn.init.zeros_(layer.weight)"}
 
 
-def _when_it_died(relu, steps) -> tuple | None:
+def _set_at(relu, nodes, step) -> str:
+    """' (set: model.0.bias at file:line: text; ...)': the lines in `step` that last wrote,
+    before `relu` ran, its own layer's variables (read from the last weighing op on its
+    path on), as torch's initialisers are recorded; '' where none was."""
+    path = path_nodes(nodes, id(relu.output))
+    first = max((i for i, n in enumerate(path) if role(n.op) in WEIGHING), default=0)
+    own = {id(v) for v in _variables_read(path[first:])}
+    lines: dict = {}
+    for rop in step.ops:
+        if rop.phase == "forward" and rop.op == relu.op.name and _key(rop.node) == _key(relu):
+            break   # (what the step's update writes after it is no initialisation)
+        written = getattr(rop.node.output, "variable", None)
+        if rop.phase == "forward" and id(written) in own and rop.node.source is not None:
+            lines[id(written)] = (written.name, rop.node.source)
+    said: list = []
+    for name, source in lines.values():
+        where = _where(source)
+        said += [] if any(where in s for s in said) else [f"{name} at {where}"]
+    return f" (set: {'; '.join(said)})" if said else ""
+
+
+def _when_it_died(relu, steps, graph=()) -> tuple | None:
     """(when, the fix) for a `relu` the steps saw die as it trained (the updates pushed it
-    there: the learning rate) or dead from the first (its initialisation); None when they
-    do not say."""
+    there: the learning rate) or dead from the first (its initialisation, with the lines
+    that set its layer's variables); None when they do not say."""
     from .divergence import optimizer_line   # (it imports the recorder; this module not)
     key, alive_in = _key(relu), None
     for step in steps:
@@ -223,7 +282,7 @@ def _when_it_died(relu, steps) -> tuple | None:
                     "keep the layer's default initialiser: weights drawn at random, not zeros")
         if alive_in is None and not alive:
             return (f"it was dead from the first recorded step (step {step.number}): its "
-                    f"initial weights or bias killed it",
+                    f"initial weights or bias killed it{_set_at(relu, graph, step)}",
                     "re-initialise the layer (bias 0, the default initialisers)")
         if alive_in is None:
             alive_in = (step, alive)

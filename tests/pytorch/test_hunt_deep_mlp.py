@@ -2,8 +2,8 @@
 a student deepens the course's two-layer one, under every tool. Planted bugs: sigmoid in
 every hidden layer, whose gradient shrinks through the stack (before: nine per-layer
 'gradient norm < 1e-07' findings, then the stack's with its cause, last); and every hidden
-bias initialised at -5, so the ReLUs are dead from the first step (said, found as-is:
-one finding a layer, the first the input's)."""
+bias initialised at -5, so the ReLUs are dead from the first step (before: one finding a
+layer, ten; now one, with the layers its zeros feed and the lines that set the first)."""
 import math
 
 import pytest
@@ -35,7 +35,7 @@ def moons(n=128):
 def deep_mlp(activation=nn.ReLU, bias=None):
     layers, width = [], 2
     for _ in range(10):
-        linear = nn.Linear(width, 32)
+        linear = nn.Linear(width, 32)   # LINEAR
         if bias is not None:
             nn.init.constant_(linear.bias, bias)   # BIAS
         layers += [linear, activation()]
@@ -86,9 +86,16 @@ def test_a_sigmoid_stack_is_said_once_with_its_cause():
 
 def test_negative_biases_kill_the_relus_from_the_first_step():
     findings = diagnose(recorded_steps(train, steps=3, bias=-5.0))
-    assert [f.kind for f in findings] == ["dead_relu"] * 10   # (one a layer, as
-    finding = findings[0]                                      # test_bugs_lectures pins)
+    [finding] = findings   # one cause: before, one finding a layer, ten
+    assert finding.kind == "dead_relu"
     assert finding.message.startswith("dead ReLU: relu in layer Sequential/1 outputs only zeros")
+    assert "; 9 more ReLU layers after it, which its zeros feed, output only zeros too " \
+           "(Sequential/3, ..., Sequential/19: 10 dead layers, 320 units an example in all)" \
+        in finding.message
+    here = "tests/pytorch/test_hunt_deep_mlp.py"
     assert "it was dead from the first recorded step (step 1): its initial weights or bias " \
-           "killed it; hint: re-initialise the layer (bias 0" in finding.message
+           f"killed it (set: model.0.weight at {here}:{line_of(__file__, '# LINEAR')}: " \
+           f"linear = nn.Linear(width, 32)   # LINEAR; model.0.bias at " \
+           f"{here}:{line_of(__file__, '# BIAS')}: nn.init.constant_(linear.bias, bias)   # BIAS)" \
+           "; hint: re-initialise the layer (bias 0" in finding.message
     assert finding.source.lineno == line_of(__file__, "# LOSS")
