@@ -114,3 +114,14 @@ def text_cast_refusal(text, dtype) -> DTypeError:
                                     f"{_shown(text)}" + in_tf_words(
                                         f"Cast string to {tf_dtype(name)} is not supported"),
                             hint=_TEXT_HINT)
+
+
+def text_update_refusal(op_name: str, text) -> DTypeError:
+    """assign_add or assign_sub of a string variable: TF registers no kernel of either for
+    tf.string (an InvalidArgumentError; tapeviz's a TypeError too)."""
+    kernel = "AssignAddVariableOp" if op_name == "assign_add" else "AssignSubVariableOp"
+    return KernelDTypeError(op_name, f"expected a variable of numbers; got {_shown(text)}"
+                                     + in_tf_words(f"No OpKernel was registered to support Op "
+                                                   f"'{kernel}' used by {{{{node {kernel}}}}} "
+                                                   f"with these attrs: [dtype=DT_STRING]"),
+                            hint="a string variable is assigned whole: v.assign(v + 'text')")

@@ -37,7 +37,10 @@ class Variable(Tensor):
         if callable(initial_value):
             initial_value = initial_value()
         np_dtype = arguments.dtype("Variable", "dtype", dtype)
-        value = to_array(initial_value, None if np_dtype is None else np_dtype._np, "Variable")
+        wanted = None if np_dtype is None else np_dtype._np
+        value = text_array(initial_value, wanted, "Variable")   # text: a tf.string variable
+        if value is None:
+            value = to_array(initial_value, wanted, "Variable")
         if shape is not None:
             _check_variable_shape(shape, np.shape(value))
         self.trainable = arguments.flag("Variable", "trainable", trainable, default=True)
@@ -197,6 +200,7 @@ def _live_variable_name(variable, base: str) -> str:
 # module at its bottom, first; these modules last.
 from . import arguments  # noqa: E402
 from .convert import to_array  # noqa: E402
+from .string_values import text_array  # noqa: E402
 from .errors import (DTypeError, InvalidArgumentError, MissingAttributeError,  # noqa: E402
                      ShapeError, bad_argument, describe)
 from .ops import assign as _a, indexing as _indexing  # noqa: E402

@@ -353,9 +353,10 @@ ACCEPTED = {
        for fn in ("mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
                   "categorical_crossentropy", "hinge", "kld", "KLD", "kullback_leibler_divergence",
                   "logcosh", "cosine_similarity") for param in ("y_true", "y_pred")},
-    # text makes a tf.string tensor, as in TF (tests/tf_fidelity/cases_strings.py)
+    # text makes a tf.string tensor or variable, as in TF (tests/tf_fidelity/cases_strings.py)
     **{(fn, param, kind): "a tf.string tensor" for fn, param in (
-        ("constant", "value"), ("convert_to_tensor", "value"), ("from_tensors", "tensors"))
+        ("constant", "value"), ("convert_to_tensor", "value"), ("from_tensors", "tensors"),
+        ("Variable", "initial_value"))
        for kind in ("a string", "a list of strings")},
     # a dict of tensors is a dataset element structure
     ("from_tensors", "tensors", "a dict"): "a structure",

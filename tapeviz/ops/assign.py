@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import arguments
 from ..errors import ShapeError, in_tf_words, tf_shape
-from ..string_values import is_text, text_cast_refusal
+from ..string_values import is_text, text_cast_refusal, text_update_refusal
 from .math import PAIR_SAMPLES
 from .registry import defop
 
@@ -50,6 +50,8 @@ stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=Tru
 def _assigned(old, new, combine=None, op: str = "assign"):
     if type(new) is type(old) and type(old) is not np.ndarray:  # numpy scalars of one type:
         return new if combine is None else combine(old, new)    # same shape, nothing to copy
+    if combine is not None and is_text(old):   # numpy would join or refuse the bytes
+        raise text_update_refusal(op, old)
     new = np.asarray(new)
     if np.shape(new) != np.shape(old):
         what = "the new value" if combine is None else "the delta"

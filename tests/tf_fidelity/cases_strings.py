@@ -89,3 +89,44 @@ REFUSED = {   # TF's kernels refuse the string dtype by name; conversions refuse
 }
 for _name, _make in REFUSED.items():
     add_case(_name, _make, grad=False)
+
+
+def _string_variable_gradient(tf):
+    w, x = tf.Variable("a"), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        text = w + "b"
+    return [tape.gradient(text, w), tape.gradient(y, x), _seen(text),
+            sorted(v.dtype.name for v in tape.watched_variables())]
+
+
+def _assigned(tf, initial, new):
+    v = tf.Variable(initial)
+    v.assign(new)
+    return [_seen(v.read_value()), repr(v.numpy()), v.dtype.name, list(v.shape)]
+
+
+VARIABLES = {   # a string variable: made, read, assigned whole, compared, no gradient
+    "Variable/string_scalar": lambda tf: [_seen(tf.Variable("a").read_value()),
+                                          tf.Variable("a").trainable],
+    "Variable/string_list": lambda tf: _seen(tf.Variable(["a", "bc"]).value()),
+    "Variable/string_dtype_given": lambda tf: _seen(tf.Variable("a", dtype=tf.string).value()),
+    "Variable/string_assigned": lambda tf: _assigned(tf, "a", "bc"),
+    "Variable/string_list_assigned_utf8": lambda tf: _assigned(tf, ["a", "b"], ["c", "\u00e9"]),
+    "Variable/string_plus_text": lambda tf: _seen(tf.Variable(["a", "b"]) + "!"),
+    "Variable/string_equal": lambda tf: tf.Variable(["a", "b"]) == "a",
+    "Variable/string_gradient_none": _string_variable_gradient,
+}
+for _name, _make in VARIABLES.items():
+    add_case(_name, _make, grad=False)
+
+VARIABLES_REFUSED = {   # TF has no kernel to add to or subtract from a string variable
+    "assign_add/string_variable": lambda tf: tf.Variable("a").assign_add("b"),
+    "assign_sub/string_variable": lambda tf: tf.Variable(["a"]).assign_sub(["b"]),
+    "assign/number_to_string_variable": lambda tf: tf.Variable("a").assign(1),
+    "assign/text_to_float_variable": lambda tf: tf.Variable(1.0).assign("a"),
+    "Variable/string_as_float": lambda tf: tf.Variable("a", dtype=tf.float32),
+    "exp/string_variable": lambda tf: tf.exp(tf.Variable("a")),
+}
+for _name, _make in VARIABLES_REFUSED.items():
+    add_case(_name, _make, grad=False)
