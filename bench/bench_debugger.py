@@ -687,6 +687,30 @@ loop's own +63.3k (+2.3k inline), dict lookups +3.4k, tuple dealloc +3.1k (+0.8k
 -30k from here) needs ~1,400 of the Recorder's ~2,800 added bytecodes a step gone: a
 followed op's check and follow cost ~70 bytecodes a taped op and ~170 an update op over
 plain's paths, the step's end ~450 and the kept pass ~190. MISSED: not built this round.
+Round 36: what a whole category of checks is worth, priced by stubs (wrong on purpose, not
+kept; valgrind, one epoch, instructions a step, e971ae4's working tree copied, PYTHONPATH
+on the copy). Before: lecture's 530.1k (1.371x of 386.7k; the committed tree alone, as of
+cc7fcb8's parent, 534.6k, 1.387x of 385.4k).
+  an update op (dispatch_sunk) followed on its op alone:    509.3k (1.322x of 385.3k):
+    no producers, frames, signature or params compared       the 4 updates' checks ~21k,
+                                                             ~5.2k each
+  and every taped op (dispatch_followed) too:               467.7k (1.214x): the 9 taped
+                                                             ops' checks ~42k, ~4.6k each
+  the updates' frames and tuple alone skipped (producers    520.8k against the trims'
+    still compared; on the trims' tree below)                531.2k: -10.4k, half of it
+So no check at all of the updates leaves 1.32x: the lecture's 1.30x needs the updates'
+checks gone and a quarter of the taped ops' as well. A check of the updates at the step's
+end does not remove them: each op's two frames and their instructions must still be read
+as it runs (the user's frame moves on; a frame held past its function's return is copied
+by CPython), and its inputs held for their producers, so only the tuple's compare and the
+branch's lookups move (estimated, not built: about a third of the -21k). Not built: no sound check
+cheap enough was found this round.
+Built (this round's trims, on that committed tree alone; predicted -2k to -3k from ~90 bytecodes
+a step): dispatch_sunk's two-input ids tuple, unused when the op follows and made again by
+input_tensors when it leaves, no longer built; a followed op reads no `source` and starts
+no timer (both where it leaves, as before). Lecture's 534.6k (1.387x of 385.4k) -> 531.2k
+(1.380x of 384.9k), regression 675.0k (1.314x of 513.9k) -> 671.2k (1.306x of 513.8k).
+Issue 14's lecture row (1.30x by instructions) still MISSED; no CPU round (load 13-19).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second

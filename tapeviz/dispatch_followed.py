@@ -37,8 +37,7 @@ def dispatch_sunk(op, args, params, state, sink):
         producer_of = sink.producer_of
         if len(args) == 2 and type(args[0]) is not VariableRead \
                 and type(args[1]) is not VariableRead:   # (an update's two: no maps, no call)
-            ids = first, second = id(args[0]), id(args[1])
-            producers = producer_of(first, -1), producer_of(second, -1)
+            producers = producer_of(id(args[0]), -1), producer_of(id(args[1]), -1)
         else:
             ids = tuple(map(id, args)) if VariableRead not in map(type, args) else \
                 input_tensors(op, args)[2]
@@ -60,10 +59,8 @@ def dispatch_sunk(op, args, params, state, sink):
             frame = None
             follows = branch is not None and branch.signature == (
                 op, None, None, state.phase, state.scope, shared, state.origin, producers)
-        if follows and not branch.taped \
-                and (not (params or branch.params) or same_params(params, branch)):
-            source = branch.source
-        else:
+        if not follows or branch.taped \
+                or (params or branch.params) and not same_params(params, branch):
             branch, source = _branch_of(op, params, state, at, frame, producers)
             if branch is None or branch.taped:
                 sink.leave()
@@ -71,9 +68,9 @@ def dispatch_sunk(op, args, params, state, sink):
     else:
         branch = None
         source = state.source or source_from(_getframe(2), state.origin)
-    if branch is None:
+    if branch is None:   # (a followed op is run again on a look, and timed then)
         arrays, tensors, ids, _ = input_tensors(op, args)
-    started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
+        started = perf_counter()
     try:
         ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -184,11 +181,12 @@ def dispatch_followed(op, args, params, state, route, sink):
                 state.origin, producers) \
             and (not (params or branch.params) or same_params(params, branch)):
         source = branch.source
+        started = 0.0   # (a followed op is run again on a look, and timed then)
     else:
         branch, source = _branch_of(op, params, state, at, frame, producers)
         if branch is None:
             sink.leave()
-    started = perf_counter() if branch is None and route.timed else 0.0
+        started = perf_counter() if branch is None and route.timed else 0.0
     try:
         ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)

@@ -661,3 +661,24 @@ def test_an_optimizers_update_follows_by_its_apply_line_without_reading_frames(m
     assert replayed >= 5
     assert counted[-1] - counted[-2] == 2   # (the forward's multiply and pow alone)
     assert "assign_sub" in [rop.op for rop in rec.steps[-2].ops]
+
+
+def test_an_update_that_leaves_at_its_own_line_by_its_input_is_recorded_exactly(fully):
+    # dispatch_sunk's two-input path: the same op at the same line and frames, given another
+    # gradient at one step, leaves the program there (its inputs' ids then found as they
+    # are recorded); the steps around it follow again
+    def loop():
+        w, b = tf.Variable(0.5, name="w"), tf.Variable(0.0, name="b")
+        for step, (x, y) in enumerate(zip([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+                                          [2.0, 3.0, 5.0, 4.0, 6.0, 9.0, 8.0, 7.0])):
+            with tf.GradientTape() as tape:
+                loss = (tf.constant(y) - (tf.constant(x) * w + b)) ** 2
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.01 * dw)
+            b.assign_sub(0.01 * (dw if step == 5 else db))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 4
+    assert_same_recording(replaying, reference)
+    updates = [[rop for rop in step.ops if rop.op == "assign_sub"] for step in replaying.steps]
+    assert all(len(ops) == 2 and all(rop.duration >= 0.0 for rop in ops) for ops in updates)
