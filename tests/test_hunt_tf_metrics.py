@@ -4,7 +4,11 @@ the accuracy by a threshold, `tf.equal(tf.cast(logits > 0.5, tf.float32), y_oneh
 which counts every example once per class, so a model that predicts no class scores 2/3.
 Before, nothing said it (diagnose found nothing: the loss trains well, the metric is only
 wrong); now `threshold_accuracy` names the equal's line, the threshold's and the fix. The
-argmax accuracy, and a multi-label model thresholding its sigmoids, say nothing."""
+argmax accuracy, and a multi-label model thresholding its sigmoids, say nothing.
+A binary classifier's accuracy by `logits > 0.5` (logits taken for probabilities: 0.5 is a
+probability of 0.62) was not said either; now `logits_thresholded` says it, silent on
+`tf.sigmoid(logits) > 0.5`. Its labels as (n,) against (n, 1) predictions, an (n, n)
+comparison, were found as-is (`outer_broadcast`) and are pinned."""
 import numpy as np
 import pytest
 
@@ -105,3 +109,47 @@ def test_an_accuracy_by_a_threshold_is_said_with_both_lines_and_the_argmax():
     assert paused_at.source.lineno == line_of(__file__, "# THRESHOLD")
     shown = trained_by_dashboard(classifier)
     assert [alert["kind"] for alert in shown["alerts"]] == ["threshold_accuracy"]
+
+
+def binary(variant="sigmoid", epochs=3):
+    tf.random.set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 2)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.float32)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    for _ in range(epochs):
+        for start in range(0, 96, 32):
+            labels = y[start:start + 32, None]
+            with tf.GradientTape() as tape:
+                logits = model(x[start:start + 32], training=True)
+                loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels, logits))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            if variant == "logits":
+                predicted = tf.cast(logits > 0.5, tf.float32)   # LOGITS THRESHOLD
+            else:
+                predicted = tf.cast(tf.sigmoid(logits) > 0.5, tf.float32)
+            if variant == "flat labels":
+                labels = y[start:start + 32]
+            float(tf.reduce_mean(tf.cast(tf.equal(predicted, labels), tf.float32)))  # BINARY
+
+
+def test_a_binary_accuracy_by_sigmoids_says_nothing():
+    diagnosed_clean(binary)
+
+
+def test_logits_thresholded_at_a_half_are_said_with_the_probability_it_means():
+    finding = found(diagnose(recorded_steps(binary, "logits")), "logits_thresholded")
+    assert finding.node.op.name == "greater"
+    assert finding.source.lineno == line_of(__file__, "# LOGITS THRESHOLD")
+    assert "a logit of 0.5 is a probability of 0.62" in finding.message
+    assert "Fix: logits > 0, or tf.sigmoid(logits) > 0.5" in finding.message
+
+
+def test_flat_labels_against_column_predictions_are_said_as_an_outer_product():
+    findings = diagnose(recorded_steps(binary, "flat labels"))
+    assert {f.kind for f in findings} == {"outer_broadcast"}
+    assert {f.source.lineno for f in findings} == {line_of(__file__, "# BINARY")}
+    assert "equal broadcast (32, 1) and (32,) to (32, 32)" in findings[0].message

@@ -32,7 +32,8 @@ evaluation stays at chance (`memorised_labels`), training and evaluated data sca
 one standardised and the other not (`scaled_apart`), batches of one class each, data sorted
 by label and never shuffled (`sorted_batches`), predictions by an argmax along the examples
 or over the flattened logits (`argmax_axis`), a multi-class accuracy by a threshold
-matched element by element with one-hot labels (`threshold_accuracy`), on the numpy
+matched element by element with one-hot labels, or logits thresholded as probabilities
+(`threshold_accuracy`), on the numpy
 engine's recordings and the torch adapter's alike (`op_index.role` reads torch's op names
 as the numpy engine's). The shown step's nodes are walked once (`op_index`); the steps only
 as far as each check needs.
@@ -76,7 +77,7 @@ from .optimizer_in_loop import optimizer_made_in_loop
 from .over_clipped import gradients_over_clipped
 from .own_statistics import standardised_by_own_statistics
 from .symmetry import symmetric_kernels
-from .threshold_accuracy import thresholded_against_one_hot
+from .threshold_accuracy import logits_thresholded, thresholded_against_one_hot
 from .training_data import evaluated_on_training_data
 from .truncated_input import truncated_input
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
@@ -122,7 +123,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + batches_of_one_class(steps) + argmax_over_examples(steps, nodes)
-            + thresholded_against_one_hot(steps, nodes)
+            + thresholded_against_one_hot(steps, nodes) + logits_thresholded(steps, nodes)
             + gradients_over_clipped(last_steps)
             + evaluation
             + gradients_never_applied(steps, last_steps) + left_out_of_updates(steps, last_steps)

@@ -5,7 +5,10 @@ with one-hot labels (`tf.equal(tf.cast(logits > 0.5, tf.float32), y_onehot)`, to
 all but one of those are the easy zeros: a model that predicts no class at all scores
 (C-1)/C, 0.9 for ten classes, so the metric says little of the classifier. Told when the
 labels are one-hot (one 1 a row) over at least three classes; a multi-label model (rows
-with several 1s, or a sigmoid loss) thresholds rightly and is left alone.
+with several 1s, or a sigmoid loss) thresholds rightly and is left alone. A binary
+classifier's logits thresholded as probabilities (`logits > 0.5`, the tensor its
+sigmoid-with-logits loss reads) are told too: 0.5 is a logit of probability 0.62, so the
+examples between are counted as the wrong class (`logits_thresholded`).
 """
 from __future__ import annotations
 
@@ -100,3 +103,40 @@ def _finding(equal, threshold, scores: np.ndarray, labels: np.ndarray) -> Findin
                f"argmax, tf.argmax(logits, axis=1) == tf.argmax(labels, axis=1) (torch: "
                f"out.argmax(dim=1) == y)")
     return Finding("threshold_accuracy", message, equal, related=threshold.source)
+
+
+def logits_thresholded(steps, nodes) -> list:
+    """A Finding for the first comparison with a number between 0 and 1, among `nodes` (the
+    shown step's forward nodes) and the last LOOKED_BACK of `steps`', of a value that holds
+    negative numbers and has the shape of the logits a sigmoid-with-logits loss among them
+    read: logits compared as if probabilities. (Shapes, not tensor ids: a Recorder's step
+    run again on a look makes its tensors anew.)"""
+    looked = [nodes, *([node for node in step.nodes if node.phase == "forward"]
+                       for step in steps[-LOOKED_BACK:])]
+    shapes = {np.shape(tensor._value) for among in looked for node in among
+              if role(node.op) in BINARY_LOGIT_LOSSES for tensor in node.inputs
+              if np.min(tensor._value, initial=0.0) < 0}
+    if not shapes:
+        return []
+    for among in looked:
+        for node in among:
+            if role(node.op) in _THRESHOLD and node.inputs and \
+                    np.shape(node.inputs[0]._value) in shapes and \
+                    0 < (_bound(node) or 0) < 1 and np.min(node.inputs[0]._value) < 0:
+                return [_logits_finding(node)]
+    return []
+
+
+def _logits_finding(node) -> Finding:
+    bound = _bound(node)
+    probability = 1 / (1 + np.exp(-bound))
+    values = np.asarray(node.inputs[0]._value)
+    between = int(np.count_nonzero((values > 0) & (values <= bound)))
+    message = (f"{node.op.name} at {_where(node.source)} compares logits (shaped as those "
+               f"a sigmoid-with-logits loss reads, values down to {values.min():.3g}) with "
+               f"{bound:g} as if they were probabilities: a logit of {bound:g} is a "
+               f"probability of {probability:.2f}, so an example predicted between 0.5 and "
+               f"{probability:.2f} is counted as the other class ({between} of {values.size} "
+               f"here). Fix: logits > 0, or tf.sigmoid(logits) > {bound:g} (torch: "
+               f"torch.sigmoid(out) > {bound:g})")
+    return Finding("logits_thresholded", message, node)

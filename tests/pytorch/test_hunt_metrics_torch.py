@@ -3,7 +3,9 @@ a student writes it, under every tool. Planted bug: the accuracy by a threshold,
 `((torch.sigmoid(out) > 0.5).float() == F.one_hot(y, 4)).float().mean()`, which counts every
 example once per class, so a model that predicts no class scores 3/4. Before, nothing said
 it; now `threshold_accuracy` names the line, the comparison and the argmax fix. The argmax
-accuracy says nothing."""
+accuracy says nothing. A binary classifier's `(out > 0.5)` on the logits its
+binary_cross_entropy_with_logits reads (0.5 is a probability of 0.62) is said too
+(`logits_thresholded`), silent on `torch.sigmoid(out) > 0.5`."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -72,3 +74,28 @@ def test_an_accuracy_by_a_threshold_is_said_at_its_line_with_the_argmax():
     assert paused_at.source.lineno == line_of(__file__, "# ACC")
     shown = trained_by_dashboard(train)
     assert [alert["kind"] for alert in shown["alerts"]] == ["threshold_accuracy"]
+
+
+def binary(logits=True, epochs=3):
+    torch.manual_seed(0)
+    x = torch.randn(64, 2)
+    y = (x.sum(1, keepdim=True) > 0).float()
+    model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(epochs):
+        for i in range(0, 64, 16):
+            optimizer.zero_grad()
+            out = model(x[i:i + 16])
+            F.binary_cross_entropy_with_logits(out, y[i:i + 16]).backward()
+            optimizer.step()
+            predicted = out > 0.5 if logits else torch.sigmoid(out) > 0.5   # PREDICTED
+            (predicted.float() == y[i:i + 16]).float().mean().item()
+
+
+def test_logits_thresholded_at_a_half_are_said_and_sigmoids_are_not():
+    diagnosed_clean(binary, logits=False)
+    finding = found(diagnose(recorded_steps(binary)), "logits_thresholded")
+    assert finding.node.op.name == "gt"
+    assert finding.source.lineno == line_of(__file__, "# PREDICTED")
+    assert "a logit of 0.5 is a probability of 0.62" in finding.message
+    assert "torch.sigmoid(out) > 0.5" in finding.message
