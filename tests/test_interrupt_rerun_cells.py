@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.debugger import break_on, breakpoints
+from tapeviz import events
+from tapeviz.debugger import Recorder, break_on, breakpoints
+from tapeviz.threadstate import thread_state
 
 
 def run_cell(source: str, namespace: dict) -> None:
@@ -15,7 +17,7 @@ def run_cell(source: str, namespace: dict) -> None:
 
 @pytest.fixture
 def namespace(quiet_breakpoints):
-    return {"tf": tf, "break_on": break_on}
+    return {"tf": tf, "break_on": break_on, "Recorder": Recorder}
 
 
 def test_a_breakpoint_cell_run_twice_arms_one_breakpoint_and_clearing_it_stops_nothing(namespace):
@@ -41,3 +43,49 @@ def test_breakpoints_a_cell_sets_on_different_ops_or_conditions_all_stay(namespa
     run_cell('again = break_on(op="exp", action="continue")\n', namespace)   # another cell
     assert len(breakpoints()) == 5
     np.testing.assert_allclose(tf.exp(tf.constant(0.0)).numpy(), 1.0)
+
+
+STEP = """
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(w * w)
+tape.gradient(loss, w)
+"""
+
+
+def test_a_recorder_cell_run_twice_leaves_one_recording(namespace):
+    namespace["w"] = tf.Variable([1.0, 2.0])
+    cell = "rec = Recorder().start()\n"
+    run_cell(cell, namespace)
+    first = namespace["rec"]
+    run_cell(cell, namespace)
+    rec = namespace["rec"]
+    try:
+        assert not first.recording and rec.recording   # the rebound one no longer records
+        run_cell(STEP, namespace)
+        assert (len(first), len(rec)) == (0, 1)
+        assert thread_state().sink is rec._records   # the new one records the fast way
+    finally:
+        rec.stop(), first.stop()
+    assert not events.subscribers() and thread_state().sink is None
+
+
+def test_recorders_started_at_two_lines_both_record(namespace):
+    namespace["w"] = tf.Variable([1.0, 2.0])
+    run_cell("outer = Recorder().start()\ninner = Recorder().start()\n" + STEP, namespace)
+    outer, inner = namespace["outer"], namespace["inner"]
+    assert outer.recording and inner.recording and (len(outer), len(inner)) == (1, 1)
+    inner.stop(), outer.stop()
+    assert not events.subscribers()
+
+
+def test_a_recorder_block_interrupted_then_run_again_records_the_step(namespace):
+    namespace["w"] = tf.Variable([1.0, 2.0])
+    cell = "with Recorder() as rec:" + STEP.replace("\n", "\n    ") + "interrupt()\n"
+    namespace["interrupt"] = lambda: (_ for _ in ()).throw(KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        run_cell(cell, namespace)
+    first = namespace["rec"]
+    namespace["interrupt"] = lambda: None
+    run_cell(cell, namespace)
+    assert not first.recording and len(first) == 1 and len(namespace["rec"]) == 1
+    assert not events.subscribers() and thread_state().sink is None

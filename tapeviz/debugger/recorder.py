@@ -27,6 +27,7 @@ segments that follow a program (following.py), the steps ended and the budget (b
 """
 from __future__ import annotations
 
+import sys
 import threading
 from collections import deque
 from threading import get_ident
@@ -43,6 +44,7 @@ from .given import check_byte_budget, entered_twice, missing_step
 from .history import RecordedStep
 from .kept_forward import KEPT_FORWARD
 from .noted import kept_bytes
+from . import recorder_twins
 from .program import learn
 from .recorded_op import KeptBytes, RecordedOp
 from .sink import MIN_CHECK_GAP, Sink
@@ -156,7 +158,10 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         return self._recording
 
     def start(self) -> "Recorder":
-        """Start (or resume) recording; returns self."""
+        """Start (or resume) recording; returns self. One the same line started before on
+        this thread and still recording (a notebook cell run again) is stopped."""
+        if not self._recording:
+            recorder_twins.started(self, sys._getframe(1), Recorder.__enter__.__code__)
         with self._lock:
             if not self._recording:
                 self._thread = threading.get_ident() if self.threads == "current" else None
