@@ -17,7 +17,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .numerics import _op_name, _where
 from .summary import _array, all_finite
-from .variable_names import unnamed
+from .variable_names import as_code, unnamed
 
 
 def _key_name(key) -> str:
@@ -103,10 +103,12 @@ def _layer_finding(kind: str, message: str, layer: str, nodes) -> Finding:
 
 def _read_variable(layer: str, variable, nodes) -> str:
     """The variable a layer's finding points at, in the layer: "dense_1's kernel" (a layer is
-    not read, its variables are), "layer 0's weight"; a variable that is a layer of its own
-    as its line names it ('w')."""
+    not read, its variables are), 'model[0].weight' as code reaches an nn.Sequential's; a
+    variable that is a layer of its own as its line names it ('w')."""
     own = _own_name(variable.name, layer)
-    return f"{_as_layer(layer)}'s {own}" if own else _shown_layer(layer, nodes)
+    if own and _indexed(layer):
+        return as_code(f"{layer}.{own}")
+    return f"{layer}'s {own}" if own else _shown_layer(layer, nodes)
 
 
 def _own_name(name: str, layer: str) -> str:
@@ -122,13 +124,29 @@ def _shown_layer(layer: str, nodes) -> str:
     variable = next((t.variable for n in nodes for t in n.inputs
                      if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
     return describe_variables([variable], nodes) if variable is not None and \
-        unnamed(variable) else _as_layer(layer)
+        unnamed(variable) else _as_layer(layer, nodes)
 
 
-def _as_layer(layer: str) -> str:
-    """'layer 0' for torch's '0' (an nn.Sequential's child, as named_parameters names its
-    '0.weight'), which said alone reads as a number; any other name as it is."""
-    return f"layer {layer}" if layer.rsplit(".", 1)[-1].isdigit() else layer
+_MODULES = {"linear": "Linear", "conv1d": "Conv1d", "conv2d": "Conv2d", "conv3d": "Conv3d",
+            "embedding": "Embedding", "layer_norm": "LayerNorm", "batch_norm": "BatchNorm",
+            "conv_transpose2d": "ConvTranspose2d"}   # torch's op -> the module that runs it
+
+
+def _indexed(layer: str) -> bool:
+    """Whether `layer` is an nn.Sequential's child ('model.0'), reached by an index."""
+    return layer.rsplit(".", 1)[-1].isdigit()
+
+
+def _as_layer(layer: str, nodes=()) -> str:
+    """An nn.Sequential's child as code reaches it, with the module its op says it is:
+    'model[0] (Linear)' for 'model.0' (its parameters 'model.0.weight'); any other layer
+    by its name ('dense_1': a Keras layer's name says its kind)."""
+    if not _indexed(layer):
+        return layer
+    reader = next((n.op.name for n in nodes for t in n.inputs
+                   if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
+    module = _MODULES.get(reader)
+    return as_code(layer) + (f" ({module})" if module else "")
 
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
@@ -180,15 +198,15 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
                if nodes else "")   # without the ops, nothing is known of the activations
     if r < 1:
         message = (f"vanishing gradients: the first layer's gradient norm is {r:.3g} of the "
-                   f"last layer's{when} ({_as_layer(first)} {norms[first]:.3g}, "
-                   f"{_as_layer(last)} {norms[last]:.3g}): "
+                   f"last layer's{when} ({_as_layer(first, nodes)} {norms[first]:.3g}, "
+                   f"{_as_layer(last, nodes)} {norms[last]:.3g}): "
                    f"the gradient shrinks on its way back{through}, so the first layers "
                    f"barely train; hint: use relu (with He initialisation) in deep stacks, "
                    f"or batch normalisation / residual connections")
     else:
         message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
-                   f"last layer's{when} ({_as_layer(first)} {norms[first]:.3g}, "
-                   f"{_as_layer(last)} {norms[last]:.3g}){through}; hint: smaller initial "
+                   f"last layer's{when} ({_as_layer(first, nodes)} {norms[first]:.3g}, "
+                   f"{_as_layer(last, nodes)} {norms[last]:.3g}){through}; hint: smaller initial "
                    f"weights, normalisation, or "
                    f"{CLIP_FIX[engine_of(nodes[0].op) if nodes else 'tf']}")
     node = saturating[0][0] if saturating else None

@@ -6,8 +6,6 @@ different gradients, and the gradient is what this looks at.)
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..nonfinite import engine_of
@@ -16,10 +14,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, kernel_of, units_last
 from .summary import _array
-from .variable_names import unnamed
-
-
-_ITEM = re.compile(r"(?:^|\.)(\d+)(?=\.)")   # 'features.0.weight' -> 'features[0].weight'
+from .variable_names import as_code, unnamed
 
 
 def _columns_equal(value) -> bool:
@@ -37,7 +32,7 @@ def _fix(variable, node, name: str) -> str:
             w = name if name.isidentifier() else "w"
             return (f"fix: draw it at random: {w} = nn.init.xavier_uniform_(torch.empty"
                     f"{shape}).requires_grad_()")
-        path = _ITEM.sub(r"[\1]", variable.name)
+        path = as_code(variable.name)
         parameter = ("layer.weight" if "/" in variable.name   # a layer called alone
                      else path if "[" in path.split(".", 1)[0]   # 'encoder[0].weight': an
                      else "model." + path)   # nn.Sequential by the name the code gives it

@@ -22,6 +22,7 @@ from ..statements import parse_source
 # op that made it ('full:0'), or 'leaf:0' when its making was not seen
 _UNNAMED_TF = re.compile(r"^Variable(_\d+)?:\d+$")
 _UNNAMED_TORCH = re.compile(r"^[A-Za-z_]\w*:\d+$")   # its names from code have no ':0'
+_ITEM = re.compile(r"(?:^|\.)(\d+)(?=\.|$)")   # a container's child: an item of it
 
 # filename -> (the lines parsed, [(first line, last line, its shared names) of each scope])
 _scopes: dict = {}
@@ -32,6 +33,12 @@ def unnamed(variable) -> bool:
     if type(variable) is Variable:
         return bool(_UNNAMED_TF.match(variable.name))
     return bool(_UNNAMED_TORCH.match(variable.name))
+
+
+def as_code(path: str) -> str:
+    """A torch module or parameter path as code reaches it: 'model.0.weight' is
+    'model[0].weight' (an nn.Sequential's child is an item, not an attribute)."""
+    return _ITEM.sub(r"[\1]", path)
 
 
 def name_in_code(variable, seen=()) -> str | None:

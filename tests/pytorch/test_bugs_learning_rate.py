@@ -97,10 +97,11 @@ def test_adams_eps_of_one_on_the_guides_cnn_in_torch_is_named_with_its_sgd_rate(
                                     "by name, if one was passed in the other's place")
 
 
-def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
+def test_a_sequentials_layer_is_named_as_code_reaches_it_in_the_gradient_norms():
     """was: '0: gradient norm 1.03e+22 > 1000; 0 is read by linear at ...' (the child's
     index said alone, read as a number); the model's name now leads its parameters' names
-    ('model.0.weight'), and the layer is said as such."""
+    ('model.0.weight'), and the layer is said as code reaches it, with its module: then
+    'layer model.0: ...; layer model.0's weight is read by ...', now 'model[0] (Linear)'."""
     _, x, y = regression()
     model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
@@ -110,8 +111,8 @@ def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
             F.mse_loss(model(x), y).backward()  # NORMS
             optimizer.step()
     norms = [f.message for f in diagnose(rec) if f.kind == "exploding_gradient"]
-    assert norms and all(message.startswith(("layer model.0: gradient norm ",
-                                             "layer model.2: gradient norm "))
+    assert norms and all(message.startswith(("model[0] (Linear): gradient norm ",
+                                             "model[2] (Linear): gradient norm "))
                          for message in norms), norms
     line = marked_line(__file__, "# NORMS")
-    assert f"; layer model.0's weight is read by linear at tests/pytorch/{line}" in norms[0]
+    assert f"; model[0].weight is read by linear at tests/pytorch/{line}" in norms[0]
