@@ -149,7 +149,9 @@ def test_logits_thresholded_at_a_half_are_said_with_the_probability_it_means():
 
 
 def test_flat_labels_against_column_predictions_are_said_as_an_outer_product():
-    findings = diagnose(recorded_steps(binary, "flat labels"))
-    assert {f.kind for f in findings} == {"outer_broadcast"}
-    assert {f.source.lineno for f in findings} == {line_of(__file__, "# BINARY")}
-    assert "equal broadcast (32, 1) and (32,) to (32, 32)" in findings[0].message
+    """Said once: the last recorded step holds two such comparisons (the step before's
+    accuracy, then its own), one mistake of one line (said twice before)."""
+    [finding] = diagnose(recorded_steps(binary, "flat labels"))
+    assert finding.kind == "outer_broadcast"
+    assert finding.source.lineno == line_of(__file__, "# BINARY")
+    assert "equal broadcast (32, 1) and (32,) to (32, 32)" in finding.message

@@ -45,8 +45,9 @@ def _broadcast(shapes: tuple) -> tuple | None:
 
 def outer_broadcasts(nodes) -> list:
     """Outer-product broadcasts among `nodes`; each distinct set of shapes is judged once
-    (a long tape repeats a few)."""
-    found, verdicts = [], {}
+    (a long tape repeats a few), and each op's line with its shapes is said once (a loop
+    runs it again: one mistake)."""
+    found, verdicts, said = [], {}, set()
     for node in nodes:
         pairwise = node.op.name in _PAIRWISE_LOSSES and engine_of(node.op) == "torch"
         if not (pairwise or getattr(node.op, "broadcasting", False)) or len(node.inputs) < 2:
@@ -58,7 +59,10 @@ def outer_broadcasts(nodes) -> list:
         verdict = verdicts.get((shapes, out_shape))
         if verdict is None:
             verdict = verdicts[shapes, out_shape] = _outer_broadcast(shapes, out_shape)
-        if verdict:
+        where = (node.op.name, shapes, out_shape, node.source and (node.source.filename,
+                                                                   node.source.lineno))
+        if verdict and where not in said:
+            said.add(where)
             found.append(Finding("outer_broadcast", _broadcast_message(node, shapes, out_shape,
                                                                        pairwise), node))
     return found
