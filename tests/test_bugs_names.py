@@ -31,6 +31,16 @@ def test_exploding_gradients_of_unnamed_variables_name_w_and_b():
         assert f"; {name} is read by " in finding.message
 
 
+def test_gradients_that_explode_in_every_layer_at_once_are_one_finding_naming_them_all():
+    """was: one exploding_gradient finding for w and another for b, after the divergence
+    that causes both."""
+    exploding = [f for f in diagnose(regression(0.2)) if f.kind == "exploding_gradient"]
+    [finding] = exploding
+    assert finding.message.startswith("w: gradient norm ")
+    assert " > 1000 (b " in finding.message and " too); w is read by matmul at " \
+        in finding.message
+
+
 def test_a_layers_variable_in_a_divergence_is_named_by_its_layer():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 3)).astype(np.float32) * 10

@@ -150,21 +150,21 @@ def _as_layer(layer: str, nodes=()) -> str:
 
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
-    """Per layer: above `high`, below `low` (an exact zero is a zero gradient, not a
-    vanishing one; none when the whole stack is found vanishing); across layers: a change of
+    """Layers above `high`, below `low`, one finding each bound naming them all (an exact
+    zero is a zero gradient, not a vanishing one; none when the whole stack is found
+    vanishing); across layers: a change of
     more than `ratio`, between neighbours or, when no neighbours differ that much, over the
     whole stack."""
     norms = {k: v for k, v in norms.items() if math.isfinite(v)}  # NaN: the origin says it
     found, layers = [], list(norms)
-    for layer in layers:
-        if norms[layer] > high:
-            found.append(_layer_finding("exploding_gradient", f"{_shown_layer(layer, nodes)}: "
-                                        f"gradient norm {norms[layer]:.3g} > {high:g}", layer,
-                                        nodes))
-        elif 0 < norms[layer] < low and not _added_only(layer, nodes):
-            found.append(_layer_finding("vanishing_gradient", f"{_shown_layer(layer, nodes)}: "
-                                        f"gradient norm {norms[layer]:.3g} < {low:g}", layer,
-                                        nodes))
+    over = [layer for layer in layers if norms[layer] > high]
+    under = [layer for layer in layers
+             if 0 < norms[layer] < low and not _added_only(layer, nodes)]
+    for kind, flagged, bound in (("exploding_gradient", over, f"> {high:g}"),
+                                 ("vanishing_gradient", under, f"< {low:g}")):
+        if flagged:   # layers that explode at once have one cause: said once
+            found.append(_layer_finding(kind, _norms_said(flagged, norms, bound, nodes),
+                                        flagged[0], nodes))
     layers = [layer for layer in layers if norms[layer] > 0 and not _added_only(layer, nodes)]
     neighbours = []
     for a, b in zip(layers, layers[1:]):
@@ -180,6 +180,16 @@ def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> 
     if any(f.kind == "vanishing_stack" for f in neighbours):   # it says why, with the figures:
         found = [f for f in found if f.kind != "vanishing_gradient"]   # no layer apart
     return found + neighbours
+
+
+def _norms_said(layers: list, norms: dict, bound: str, nodes) -> str:
+    """'w: gradient norm 3e+05 > 1000 (b 2.1e+03 too)': the first layer's, the others'."""
+    first, *others = layers
+    message = f"{_shown_layer(first, nodes)}: gradient norm {norms[first]:.3g} {bound}"
+    if others:
+        said = [f"{_shown_layer(layer, nodes)} {norms[layer]:.3g}" for layer in others]
+        message += f" ({', '.join(said)} too)"
+    return message
 
 
 CLIP_FIX = {"tf": "tf.clip_by_global_norm",
