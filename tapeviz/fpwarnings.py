@@ -129,9 +129,21 @@ def _said_by_check_numerics(arrays) -> bool:
         np.asarray(a).dtype.kind in "fc" for a in arrays or ())
 
 
+_SAID_FROM_USER_LINE: tuple[str, ...] = ()
+
+
+def say_from_user_line(directory: str) -> None:
+    """Warn again from the user's line every warning whose line is in `directory`: an
+    adapter's (tapeviz/torch), whose library warns from the frame that called it, the
+    adapter's handler. One hook for all, so the frame a warning came from stays known."""
+    global _SAID_FROM_USER_LINE
+    if directory not in _SAID_FROM_USER_LINE:
+        _SAID_FROM_USER_LINE += (directory,)
+
+
 def _show(msg, _original=warnings._showwarnmsg) -> None:
+    emitter = sys._getframe(1)
     if msg.category is RuntimeWarning and msg.filename.startswith((_PACKAGE_DIR, _NUMPY_DIR)):
-        emitter = sys._getframe(1)
         found = _dispatch_frames(emitter)
         if found is not None and user_frame(found[2]) is not None:
             op, arrays, dispatching = found
@@ -141,6 +153,10 @@ def _show(msg, _original=warnings._showwarnmsg) -> None:
             warn_from_user_line(_text(op, arrays, msg.message, dispatching.f_locals.get("args")),
                                 RuntimeWarning, dispatching)
             return
+    if msg.filename.startswith(_SAID_FROM_USER_LINE) and user_frame(emitter) is not None:
+        _forget(emitter, msg)
+        warn_from_user_line(msg.message, msg.category, emitter)
+        return
     _original(msg)
 
 

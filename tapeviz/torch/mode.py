@@ -15,6 +15,7 @@ values and a `Node`, offered to the tapes and sent to its hearers as an `OpExecu
 """
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from time import perf_counter
@@ -25,11 +26,12 @@ from torch.overrides import TorchFunctionMode
 
 from .. import events
 from ..debugger.given import add_note
+from ..fpwarnings import say_from_user_line
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread, raised_listeners, step_raised
 from . import (autograd, error_notes, finite, inplace_writes, kept_steps, masks, modules, ops,
-               steps, user_warnings, values)
+               steps, values)
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -37,7 +39,9 @@ from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 _getframe = sys._getframe
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
-user_warnings.install()   # torch's warnings in a handled call: said from the user's line
+# torch warns from the frame that called it, the mode's handler (`float(loss)` pointed at
+# this file, and "once per line" showed one warning a program): said from the user's line
+say_from_user_line(os.path.dirname(__file__) + os.sep)
 
 
 class _Local(threading.local):

@@ -61,3 +61,17 @@ def test_each_line_that_warns_is_shown_once_under_a_default_filter():
     shown = [(warning.filename, warning.lineno) for warning in said
              if "not a leaf Tensor" in str(warning.message)]
     assert shown == [(__file__, first), (__file__, first + 1)]
+
+
+def test_the_numpy_engines_warnings_keep_once_per_user_line_beside_the_adapter():
+    """The adapter's rerouting shares fpwarnings' one hook: chained as a second hook, it hid
+    which tapeviz line had warned, and the numpy engine's second user line was not shown."""
+    import tapeviz as tf
+    p = tf.constant([0.0, 1.0])
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("default")
+        tf.math.log(p)  # FIRST
+        tf.math.log(p)  # SECOND
+    source = inspect.getsource(sys.modules[__name__]).splitlines()
+    lines = [n for n, text in enumerate(source, 1) if text.endswith(("# FIRST", "# SECOND"))]
+    assert [(w.filename, w.lineno) for w in said] == [(__file__, n) for n in lines]
