@@ -23,7 +23,7 @@ import numpy as np
 
 from ..sourceinfo import SourceInfo
 from ..variable import VariableRead
-from .activations import describe_variables
+from .activations import _and, describe_variables
 from .findings import Finding
 from .label_source import bound_before, innermost_scope, own_nodes
 from .numerics import _where
@@ -115,9 +115,13 @@ def _trained_in(step, weights: dict, alone: bool) -> list:
             trained.setdefault((layer, site), []).append((weight, node))
     if not others and not alone:
         return []
-    return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step, alone)
-            for (layer, site), pairs in trained.items()
-            if others or _every_weight_given(pairs[0][1].source)]
+    by_site: dict = {}   # the layers one line froze: one cause, one finding
+    for (layer, site), pairs in trained.items():
+        if others or _every_weight_given(pairs[0][1].source):
+            by_site.setdefault(site, []).append((layer, pairs))
+    return [_trained_finding([layer for layer, _ in held], site,
+                             [w for _, pairs in held for w, _ in pairs], held[0][1][0][1],
+                             step, alone) for site, held in by_site.items()]
 
 
 def _every_weight_given(source) -> bool:
@@ -130,7 +134,9 @@ def _every_weight_given(source) -> bool:
                                      node.attr in _ALL_WEIGHTS for node in ast.walk(given[0]))
 
 
-def _trained_finding(layer, site, trained: list, update, step, alone: bool) -> Finding:
+def _trained_finding(layers: list, site, trained: list, update, step, alone: bool) -> Finding:
+    """The finding for the `layers` the line at `site` froze, whose `trained` weights
+    `update` changed in `step`."""
     nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
     given = variables_given(update.source)
     if _every_weight_given(update.source):
@@ -150,11 +156,12 @@ def _trained_finding(layer, site, trained: list, update, step, alone: bool) -> F
                "them); fix: read model.trainable_variables in each step, after freezing")
     only = (", and no step of the recording trains any other weight: the model trains only "
             "what was frozen" if alone else "")
-    message = (f"layer {layer} is frozen ({layer}.trainable = False at "
-               f"{_where(site)}), yet {describe_variables(trained, nodes)} got gradients and "
-               f"were updated after it was frozen (step {step.number}, {update.op.name} at "
-               f"{_where(update.source)}){only}: {why} (or unfreeze the layer if it should "
-               f"train)")
+    frozen = (f"layer {layers[0]} is frozen ({layers[0]}.trainable = False" if len(layers) == 1
+              else f"layers {_and(layers)} are frozen (trainable = False")
+    message = (f"{frozen} at {_where(site)}), yet {describe_variables(trained, nodes)} got "
+               f"gradients and were updated after the freeze (step {step.number}, "
+               f"{update.op.name} at {_where(update.source)}){only}: {why} (or unfreeze the "
+               f"layer if it should train)")
     return Finding("frozen_layer_trained", message, update, related=site,
                    variables=[v.name for v in trained])
 
