@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
 from .training_data import _first_layer, first_trained_layer
@@ -34,6 +35,10 @@ def scaled_apart(steps) -> list:
     trained = trained[-COUNTED:]
     train_layers = [layer for layer in map(first_trained_layer, trained) if layer is not None]
     eval_layers = [layer for layer in map(_first_layer, evaluations) if layer is not None]
+    if train_layers:   # one layer's data: a GAN's generator run alone is not its critic judged
+        kernel = _kernel(train_layers[-1])
+        train_layers, eval_layers = ([layer for layer in layers if _kernel(layer) is kernel]
+                                     for layers in (train_layers, eval_layers))
     if not train_layers or not eval_layers:
         return []
     shape = train_layers[0].inputs[0]._value.shape[1:]
@@ -45,6 +50,12 @@ def scaled_apart(steps) -> list:
         return []
     return [_finding(train, evaluated, train_layers[-1], eval_layers[-1], len(eval_layers),
                      (trained[0].number, trained[-1].number))]
+
+
+def _kernel(layer):
+    """The variable a first layer's op weighs its data by (its kernel), or None."""
+    return next((tensor.variable for tensor in layer.inputs[1:]
+                 if type(tensor) is VariableRead), None)
 
 
 def _statistics(layers) -> tuple:
