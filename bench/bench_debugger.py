@@ -997,6 +997,37 @@ applies): 999.3k -> 974.3k instructions an apply (-2.5%); with no runner 515.5k 
 The Recorder's epoch start (feaeec4: step_ends.is_set, an evaluation's trailing sets), the
 same A/B on 9905d21's tree: the lecture's recorder on 532.3k -> 532.6k a step (1.386x both;
 predicted unchanged: one more test on a step's last update and on the ops after it).
+Where the Runner's CPU time goes that instructions do not show (issue 14: the lecture's row
+1.06-1.07x by CPU against 1.020x by instructions). Predicted first: a wake of the main thread
+(a poll or a timed wait taking the GIL from the loop), then cache and branch effects.
+- Not the main thread: it waits in Condition.wait_for with no timeout (a blocked lock, no
+  wake, no GIL taken). In one process, 9 rounds alternated (load 2-4, lecture's loop, 10
+  epochs): the loop on the main thread 84.8 ms; on a bare threading.Thread 0.994x; a bare
+  thread with an empty GradientComputed listener 1.033x (median 1.007x); under a Runner
+  1.058x (median 1.046x), and the training thread's own time.thread_time 1.053x: the time
+  is spent on the loop's thread (process_time less that thread's time: 0.4-0.5 ms a run,
+  the start and the join).
+- Not a lock, a thread-local or contextvars per op: a gate that never pauses is unsubscribed
+  (dispatch's fast path; it reads one ThreadState slot on any thread), and the gate's frames
+  sit under the loop's, never walked per op.
+- Cache and branch effects of a step's Python callback, yes. callgrind with its cache and
+  branch simulation (one epoch, 190 steps, per step; Ir, D1 misses, mispredicted branches):
+  plain 387.2k, 2,526, 9,784; a bare thread 387.3k, 2,659, 9,785; the empty listener 391.0k,
+  2,888, 9,912; the Runner 396.0k (+2.3%), 2,970 (+18%), 10,099 (+3.2%). Costed at 1 cycle an
+  instruction, 12 a D1 miss, 15 a mispredict: +0.3%, +1.8%, +3.3%: the once-a-step listener
+  call and _on_gradient's body (cold code each step) cost ~1.5x their share of instructions:
+  +3.3% of the 5-6% CPU reads; the rest not found (a second probe's rounds at load 5-7 read
+  the Runner 1.021x by thread time, the empty listener 0.972x: this machine's swing is as
+  large as the gap).
+- _on_gradient alone (valgrind, 10,000 calls, two sources): 5.8k instructions a call over an
+  empty method; the sources' values' ids, `list(map(id, map(attrgetter("_value"), ...)))`,
+  4.3k of it, now a comprehension: 3.0k (tuple(map(...)) 4.6k, [*map(...)] 4.0k; holding
+  the values instead 3.0k, and they could not be recycled); the method 5.8k -> 4.6k (4c40df5,
+  predicted -1.3k a step). The lecture's loop under a Runner (callgrind, one epoch, the same
+  tree otherwise): 396.0k -> 394.0k a step (1.023x -> 1.018x of plain 387.2k). The step's
+  listener call itself (tell, the event: the empty listener's +3.8k, +1.8% by the cycle
+  model above) is the floor left while the Runner counts steps by hearing them; going under
+  it needs the tape to count a thread's gradient calls without a Python call (not tried).
 """
 from __future__ import annotations
 
