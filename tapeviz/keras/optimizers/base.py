@@ -28,6 +28,7 @@ from ...variable import Variable
 from ...threadstate import local
 from ..keywords import OPTIMIZER_WORDS, refuse_unknown_keywords
 from .accumulation import GradientAccumulation
+from . import interrupts
 from .clipping import Clipping
 from .listening import UpdateListening, _cut_short
 from .minimize import Minimizing
@@ -197,7 +198,11 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
         np.float32(0.0)
         """
         pairs = self._usable_pairs(grads_and_vars)
-        self._apply(pairs)
+        if self._updates_unheard() or not interrupts.may_hold():
+            self._apply(pairs)
+        else:   # a kernel interrupt lands after the apply, not in it (interrupts.py)
+            with interrupts.held():
+                self._apply(pairs)
         return self._iterations
 
     def apply(self, grads, trainable_variables=None) -> None:
