@@ -64,7 +64,8 @@ def test_the_overflow_and_the_divergence_are_said_with_their_steps_and_lines():
     losses = [step.loss for step in rec.steps]
     assert len(losses) == 400 and np.isinf(losses[157]) and np.isnan(losses[329])
     findings = diagnose(rec)
-    nan = found(findings, "nan")
+    assert [f.kind for f in findings][:2] == ["divergence", "nan"]   # the cause first (was:
+    nan = found(findings, "nan")                   # the overflow, pointing to a finding after)
     assert nan.source.lineno == line_of(__file__, "# LOSS")
     assert nan.message.startswith("reduce_mean produced inf in the forward pass at op 6 of "
                                   "step 158")

@@ -74,6 +74,8 @@ def _over_steps(steps, shown_nan, dropped: int, ascent) -> list:
             (ascent or divergence).kind != "oscillation":   # (bounded: it made no NaN)
         born.message += (f"; the loss was diverging before: see the "
                          f"{(ascent or divergence).kind.replace('_', ' ')} finding")
+        if divergence is not None:
+            return [divergence, born]   # the cause first, its overflow after
     return [f for f in (born, divergence) if f is not None]
 
 
@@ -186,9 +188,9 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         dropped = getattr(history, "dropped", None)    # a Recorder's
         over_steps = _over_steps(recorded, None if entered else nan,
                                  dropped.steps if dropped else 0, ascent)
-        if nan is not None and over_steps and over_steps[0].kind == "nan" and (entered or (
-                _op_name(nan.node) == _op_name(over_steps[0].node)
-                and nan.source == over_steps[0].source)):
+        born = next((f for f in over_steps if f.kind == "nan"), None)
+        if nan is not None and born is not None and (entered or (
+                _op_name(nan.node) == _op_name(born.node) and nan.source == born.source)):
             # the same op and line: say it once, with its first step; NaN given to the shown
             # step from outside: the steps say where it first appeared
             found.remove(nan)
