@@ -711,6 +711,30 @@ input_tensors when it leaves, no longer built; a followed op reads no `source` a
 no timer (both where it leaves, as before). Lecture's 534.6k (1.387x of 385.4k) -> 531.2k
 (1.380x of 384.9k), regression 675.0k (1.314x of 513.9k) -> 671.2k (1.306x of 513.8k).
 Issue 14's lecture row (1.30x by instructions) still MISSED; no CPU round (load 13-19).
+Round 37: the CPU the lecture's row costs beyond its instructions (1.38x by instructions,
+~1.6x by CPU), sought in the cycle collector and the caches (09804c5's tree, c17104c; nothing
+built). Predicted from the brief: the collector a large part of the ~0.2x (kept containers
+walked at each collection). Measured, lecture's loop after a warm epoch:
+  gc.callbacks, 10 epochs, three runs: plain 11 gen-0 passes, 0.4 ms; Recorder 27 gen-0 and
+    2 gen-1, 2.1-2.4 ms (once 10.6, preempted) of 144 ms (plain 90 ms): ~0.02x. No gen-2
+    pass in 10 epochs; live objects 32-35k -> 41-43k.
+  CPU, plain and Recorder alternated 25 rounds of 3 epochs in one process, collector on, then
+    off (gc.disable), load 10: median ratio 1.609x -> 1.597x: the collector is ~0.01x.
+  cachegrind (--cache-sim=yes, one warm epoch then 3 epochs, less a run of none, a step of 570):
+                    instructions         I1 misses    D1 misses    LL misses
+    plain           361.6k               770          2,623        0.8
+    Recorder        503.6k (1.393x)      1,620 (2.1x) 4,594 (1.75x) 13
+  cg_diff of the two: the extra D1 read misses (+1,579 a step) fall 29% in the eval loop,
+  ~12% in object.h's reference counting of kept objects, ~11% in the collector (gc,
+  visit_reachable, visit_decref), ~4% in obmalloc; the extra I1 misses (+852) 15% in the
+  eval loop, 8% unnamed (JIT-less native frames).
+So the gap is the Recorder's cache footprint, not the collector: +2.4k L1 misses a step,
+L2 hits at ~12-15 cycles, at most ~30k cycles (~10 us) against a plain step's ~47 us: up to
+~0.2x, the gap's size. The code's share (I1 misses double: more distinct functions and C
+paths a step, dispatch_followed's and the sink's beside dispatch's) outweighs the data's.
+gc.freeze at a step's end or untracked records would buy the collector's ~0.01-0.02x at
+most: not built. Next: fewer distinct code paths a followed step (I1), fewer kept objects
+touched a step (their reference counts).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
