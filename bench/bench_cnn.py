@@ -221,6 +221,30 @@ Not done, with what each would buy (none closes the 9%: the held goal stays MISS
   Products are cached already; the per-call addresses, offsets and closures are what is left;
 - the second relu_grad with the bias sum (0.23 + 0.06 ms): a blocked sum changes the bias
   gradient's bits against the unfused path, which tests/test_conv_fused.py pins bitwise.
+Twentieth round (base 7d67786, 18:26-19:05; load 14-17 at the start, 5-9 later). Three
+cuts named by issue 14's brief; one built.
+Kept:
+- Adam's unheard update of all an apply's variables as one array each for m, v and the
+  values (keras/optimizers/joined.py): 12 ufunc calls an apply, not 72; the new values are
+  views of the joined results, read back as they are the next apply while every variable
+  and slot still holds its view (only the gradients joined), the same bits per element
+  (tests/test_optimizer_unheard.py: unheard against the update ops bitwise, a variable
+  assigned between applies). Predicted from the parts' counts (the six variables' numpy
+  450.7k of a 683.5k apply; 100.9k for the formula on one joined array): -250k an apply.
+  Counted (callgrind, the guide CNN's six float32 variables, 100 applies after 5):
+  683.5k -> 520.4k an apply (-163k, -24%: joining and the views' slices took the rest);
+  the apply alone alternated on/off in one process (16 rounds x 300, thread CPU, load 7):
+  80.5 -> 65.5 us (0.813x); the 28x28 step alternated on/off (20 rounds x 20 steps, one
+  BLAS thread, load 5.5): 5.084 -> 5.089 ms (1.001x): 15 us of a 5 ms step, under the noise.
+Not built (time), with what was found:
+- warnings_raised() costs 25.4k instructions an apply (np.geterr's dict remade each call,
+  np.errstate 0.9 us of its 5.9): one kwargs dict kept per np.geterr() would save ~4 us;
+- iterations.assign_add is a full dispatch, 58.9k instructions (16.7 us) an apply: computed
+  by assign_add's forward while nobody hears assign_add, as the update is, ~12 us;
+- the pairs' checks, 52.9k (14.8 us) for six pairs: keyed once per kind of apply would
+  still read each pair's types, shapes and dtypes, ~5 us at most;
+- the second relu_grad with the bias sum, and the pool's sums in the fused conv: not
+  started. The held CNN row stays MISSED.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:

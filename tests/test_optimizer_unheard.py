@@ -97,3 +97,33 @@ def test_a_listener_that_may_hear_an_update_op_makes_it_run_its_ops(monkeypatch,
              "a line": {"sites": lambda source: False},
              "a layer": {"layers": lambda scope: False}}[subscription]
     assert not _off_its_ops(monkeypatch, **given)
+
+
+def test_unheard_adam_updates_all_variables_as_one_array():
+    """joined.py: the new values are views of one array, the same bits as the update ops."""
+    rng = np.random.default_rng(3)
+    variables = [tf.Variable(rng.normal(size=shape).astype(np.float32))
+                 for shape in ((3, 3, 1, 4), (4,), (4, 2))]
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    for _ in range(2):
+        optimizer.apply_gradients([(tf.constant(rng.normal(size=var.shape).astype(np.float32)),
+                                    var) for var in variables])
+    bases = {id(var._value.base) for var in variables}
+    assert len(bases) == 1 and all(var._value.base is not None for var in variables)
+
+
+def test_a_variable_assigned_between_unheard_applies_is_updated_from_its_new_value():
+    def trained(heard: bool):
+        rng = np.random.default_rng(5)
+        w = tf.Variable(rng.normal(size=(2, 3)).astype(np.float32))
+        b = tf.Variable(np.zeros(3, np.float32))
+        grads = [[tf.constant(rng.normal(size=(2, 3)).astype(np.float32)),
+                  tf.constant(rng.normal(size=3).astype(np.float32))] for _ in range(3)]
+        optimizer = tf.keras.optimizers.Adam(0.01)
+        applied(optimizer, grads[:1], [w, b], heard)
+        w.assign(np.ones((2, 3), np.float32))   # the joined array no longer holds w
+        applied(optimizer, grads[1:], [w, b], heard)
+        return [w.numpy(), b.numpy()] + [optimizer.get_slot(var, name).numpy()
+                                         for var in (w, b) for name in ("m", "v")]
+    for ours, theirs in zip(trained(heard=False), trained(heard=True)):
+        assert ours.tobytes() == theirs.tobytes()

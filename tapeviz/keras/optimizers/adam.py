@@ -1,7 +1,7 @@
 """Keras's Adam (and AMSGrad), with Keras 2's bias correction folded into the step size."""
 from __future__ import annotations
 
-from . import update
+from . import joined, update
 from ...variable import Variable
 from .base import Optimizer
 from .settings import setting
@@ -31,6 +31,7 @@ class Adam(Optimizer):
         self.epsilon = float(epsilon)
         self.amsgrad = bool(amsgrad)
         self._slot_names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
+        self._joined = None   # the last apply's arrays of all variables (joined.py)
 
     def _apply_dense(self, grad, var, lr, step):
         vhat = self.get_slot(var, "vhat") if self.amsgrad else None
@@ -48,14 +49,23 @@ class Adam(Optimizer):
             return None
         slots, epsilon = self._slots_of, self.epsilon
         decaying = not self._plain and self._settings.weight_decay is not None
-        updated = []
+        variables = [var for _, var in pairs]
+        if any(type(var) is not Variable for var in variables):
+            return None
+        ms = [slots[id(var)]["m"] for var in variables]
+        vs = [slots[id(var)]["v"] for var in variables]
         with update.warnings_raised():
             try:
-                for grad, (_, var) in zip(grads, pairs):
-                    if type(var) is not Variable:
-                        return None
-                    var_slots = slots[id(var)]
-                    m, v = var_slots["m"], var_slots["v"]
+                if not decaying and len(variables) > 1:   # one update of them all
+                    done = joined.adam_update(self._joined, [var._value for var in variables],
+                                              grads, ms, vs, lr, self.beta_1, self.beta_2,
+                                              epsilon, step)
+                    if done is not None:
+                        views, self._joined = done
+                        return [pair for slot_or_var, new in zip((ms, vs, variables), views)
+                                for pair in zip(slot_or_var, new)]
+                updated = []
+                for grad, var, m, v in zip(grads, variables, ms, vs):
                     value = self._decayed(var, lr) if decaying else var._value
                     values = update.adam_values(value, grad, m, v, lr, self.beta_1,
                                                 self.beta_2, epsilon, step)

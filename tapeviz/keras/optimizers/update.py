@@ -80,10 +80,16 @@ def adam_values(value, grad, m, v, lr: float, beta_1: float, beta_2: float, epsi
     the arrays (`value`: the variable's, weight-decayed where it decays): for an update
     nobody hears, the same bits with no dispatch, Tensor or node. Run it under
     `warnings_raised()`."""
+    return adam_arrays(value, grad._value, m._value, v._value, lr, beta_1, beta_2, epsilon,
+                       step)
+
+
+def adam_arrays(value, g, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float,
+                step: int) -> tuple:
+    """`adam_values` on arrays alone (`joined.py` gives it many variables end to end)."""
     lr_t = adam_step_size(lr, beta_1, beta_2, step, value.dtype)
-    g = grad._value
-    new_m = moving_average.forward(m._value, g, decay=beta_1)
-    new_v = moving_average.forward(v._value, square.forward(g), decay=beta_2)
+    new_m = moving_average.forward(m, g, decay=beta_1)
+    new_v = moving_average.forward(v, square.forward(g), decay=beta_2)
     return new_m, new_v, adam_step.forward(value, new_m, new_v, step_size=lr_t,
                                            epsilon=epsilon)
 
