@@ -39,6 +39,7 @@ def called_at(scope: str, data=None) -> SourceInfo | None:
     row by row), else of its last call; None when no call of it was noted (or tapeviz's own
     code made it)."""
     calls = _calls.get(scope.split("/", 1)[0]) if scope else None
+    calls = tuple(calls) if calls else None   # (a loop's thread may call the model meanwhile)
     if not calls:
         return None
     where = calls[-1][0]
