@@ -19,8 +19,9 @@ each regression loop executes plain, under the Recorder and heard by a listener 
 nothing: a figure no other process's load moves.
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
-     [--instructions] [--recorder] [--only runner,file:line] [--epochs 10]
-     (--recorder: the plain and Recorder rows alone; --only: the rows named by these words)
+     [--instructions [--misses]] [--recorder] [--only runner,file:line] [--epochs 10]
+     (--misses: first-level cache misses a step beside the instructions, round 37;
+     --recorder: the plain and Recorder rows alone; --only: the rows named by these words)
 
 The Recorder (issue 14's row, goal <= 1.5x), now (46f7664, the last round below):
 instructions a step (valgrind, one epoch, the tree alone) and CPU (this file's --recorder
@@ -735,6 +736,13 @@ paths a step, dispatch_followed's and the sink's beside dispatch's) outweighs th
 gc.freeze at a step's end or untracked records would buy the collector's ~0.01-0.02x at
 most: not built. Next: fewer distinct code paths a followed step (I1), fewer kept objects
 touched a step (their reference counts).
+`--instructions --misses` counts these in the counted epoch alone (callgrind's cache
+simulation, instructions.misses): a step, plain -> Recorder,
+  lecture's    386.6k -> 533.5k (1.380x)  I1 857 -> 1,788 (2.09x)  D1 read 2,071 -> 3,524 (1.70x)
+  regression   517.3k -> 674.7k (1.304x)  I1 3,290 -> 4,380 (1.33x) D1 read 3,833 -> 5,429 (1.42x)
+The regression loop's misses rise about as its instructions do, and its CPU ratio sits near
+its instruction ratio; the lecture's plain loop runs so little distinct code that the
+Recorder's paths double its I1 misses: the lecture's extra ~0.2x by CPU is its code footprint.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
@@ -1279,9 +1287,10 @@ def counted_run(loop_key: str, mode_name: str) -> None:
     instructions.run_counted(one_epoch)
 
 
-def report_instructions(chosen: list, modes: tuple) -> None:
+def report_instructions(chosen: list, modes: tuple, cache: bool = False) -> None:
     """Instructions a step of each chosen regression loop under each of `modes` (plain
-    first), and the ratio to plain."""
+    first), and the ratio to plain; with `cache`, the first-level cache misses a step too
+    (instruction and data: what CPU time pays that instructions do not show)."""
     if not instructions.available():
         sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
     steps = len(synthetic_birth_life()[0])
@@ -1289,9 +1298,16 @@ def report_instructions(chosen: list, modes: tuple) -> None:
         print(LOOPS[key][0] + ", instructions a step (valgrind, one epoch)")
         plain = None
         for mode_name in modes:
-            count = instructions.count([__file__, "--count", key, mode_name]) / steps
-            plain = plain or count
-            print(f"  {mode_name:<34}{count / 1e3:9.1f}k {count / plain:7.3f}x")
+            argv = [__file__, "--count", key, mode_name]
+            counted = instructions.misses(argv) if cache else {"Ir": instructions.count(argv)}
+            plain = plain or counted
+            line = f"  {mode_name:<34}{counted['Ir'] / steps / 1e3:9.1f}k " \
+                   f"{counted['Ir'] / plain['Ir']:7.3f}x"
+            if cache:
+                for event, label in (("I1mr", "I1 misses"), ("D1mr", "D1 read misses")):
+                    line += f"  {label} {counted[event] / steps:7.0f} " \
+                            f"({counted[event] / max(plain[event], 1):.2f}x)"
+            print(line)
 
 
 def main() -> None:
@@ -1301,6 +1317,8 @@ def main() -> None:
                         help="comma-separated: regression, lecture, cnn")
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions a step instead (valgrind)")
+    parser.add_argument("--misses", action="store_true",
+                        help="with --instructions: first-level cache misses a step too")
     parser.add_argument("--recorder", action="store_true",
                         help="the plain loop and the Recorder alone")
     parser.add_argument("--epochs", type=int, default=10,
@@ -1318,7 +1336,8 @@ def main() -> None:
         words = args.only.split(",")
         rows = tuple(row for row in rows if row == "plain" or any(w in row for w in words))
     if args.instructions:
-        return report_instructions(chosen, tuple(row for row in rows if row in COUNTED_MODES))
+        return report_instructions(chosen, tuple(row for row in rows if row in COUNTED_MODES),
+                                   args.misses)
     sizes = {"regression": args.epochs, "lecture": args.epochs, "cnn": 2 * args.epochs}
     loops = {name.replace("10 epochs", f"{args.epochs} epochs").replace(
                  "10 x", f"{args.epochs} x").replace("20 steps", f"{2 * args.epochs} steps"):
