@@ -21,6 +21,16 @@ def assert_names_this_line(err, line):
     assert f"at {shown_path(path)}:{line}" in str(err)
 
 
+def assert_said_at_its_line(error, mistake, words):
+    """`error` (with its hint) says each of `words` and names the line `mistake` (a one-line
+    lambda) was written at."""
+    text = str(error).split("\n  at ")[0] + f" hint: {getattr(error, 'hint', '')}"
+    assert all(word in text for word in words), (words, str(error))
+    path, line = mistake.__code__.co_filename, mistake.__code__.co_firstlineno
+    assert (error.source.filename, error.source.lineno) == (path, line), str(error)
+    assert f"at {shown_path(path)}:{line}" in str(error)
+
+
 def shown_path(path) -> str:
     """`path` as tapeviz's messages show it: relative to the working directory when shorter."""
     return min(os.path.relpath(path), str(path), key=len)

@@ -13,7 +13,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import Recorder, break_on, find_nan_origin
-from raising import shown_path
+from raising import assert_said_at_its_line
 
 RNG = np.random.default_rng(0)
 X = RNG.random((40, 4), dtype=np.float32)
@@ -32,14 +32,6 @@ def _model(metrics=("accuracy",)):
 
 def _weights(model) -> list:
     return [v.numpy().copy() for v in model.weights]
-
-
-def _said_at_its_line(error, mistake, words):
-    text = str(error).split("\n  at ")[0] + f" hint: {getattr(error, 'hint', '')}"
-    assert all(word in text for word in words), (words, str(error))
-    line = mistake.__code__.co_firstlineno
-    assert (error.source.filename, error.source.lineno) == (__file__, line), str(error)
-    assert f"at {shown_path(__file__)}:{line}" in str(error)
 
 
 # ---- Keras: each mistake on a compiled, trained model --------------------------------------
@@ -109,7 +101,7 @@ def test_a_keras_mistake_leaves_the_model_compiled_trained_and_training(name, tm
     optimizer, loss, weights = model.optimizer, model.loss, _weights(model)
     with pytest.raises(kind) as refused:
         mistake(model, _files(tmp_path))
-    _said_at_its_line(refused.value, mistake, words)
+    assert_said_at_its_line(refused.value, mistake, words)
     assert model.optimizer is optimizer and model.loss is loss   # compile changed nothing
     assert all(np.array_equal(a, b) for a, b in zip(_weights(model), weights))
     # it trains on as its twin, which made no mistake: the same losses, metrics and weights
@@ -198,7 +190,7 @@ def test_a_tape_mistake_leaves_the_tape_able_to_give_its_gradient(name):
         y = W * W
     with pytest.raises(kind) as refused:
         mistake(tape, y)
-    _said_at_its_line(refused.value, mistake, words)
+    assert_said_at_its_line(refused.value, mistake, words)
     assert tape.gradient(y, W).numpy().tolist() == (2 * W.numpy()).tolist()
 
 
@@ -209,7 +201,7 @@ def test_a_second_gradient_of_a_used_tape_names_the_first_call():
     mistake = lambda: tape.gradient(y, W)  # noqa: E731 - its line is the one said
     with pytest.raises(RuntimeError) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["non-persistent", "second", "persistent=True"])
+    assert_said_at_its_line(refused.value, mistake, ["non-persistent", "second", "persistent=True"])
     assert first.numpy().tolist() == (2 * W.numpy()).tolist()
 
 
@@ -220,8 +212,8 @@ def test_watching_what_is_no_tensor_is_refused_and_the_tape_records_on(value):
         with pytest.raises(ValueError) as refused:
             mistake()
         y = tf.reduce_sum(W * 3.0)
-    _said_at_its_line(refused.value, mistake, ["GradientTape.watch", "a tensor or variable",
-                                               "tf.constant(x)"])
+    assert_said_at_its_line(refused.value, mistake, ["GradientTape.watch", "a tensor or variable",
+                                                     "tf.constant(x)"])
     assert tape.gradient(y, W).numpy().tolist() == [[3.0] * 3] * 2
 
 
@@ -230,7 +222,8 @@ def test_break_on_an_unknown_op_suggests_the_nearest_and_arms_nothing():
     mistake = lambda: break_on(op="matmull")  # noqa: E731
     with pytest.raises(ValueError) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["break_on", "'matmull'", "did you mean 'matmul'"])
+    assert_said_at_its_line(refused.value, mistake,
+                            ["break_on", "'matmull'", "did you mean 'matmul'"])
     assert tf.debugger.breakpoints() == []
 
 
@@ -238,7 +231,7 @@ def test_break_on_a_line_past_the_end_of_a_file_is_refused():
     mistake = lambda: break_on(file=__file__, line=100_000)  # noqa: E731
     with pytest.raises(ValueError) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["break_on", ":100000", "lines"])
+    assert_said_at_its_line(refused.value, mistake, ["break_on", ":100000", "lines"])
     assert tf.debugger.breakpoints() == []
 
 
@@ -248,9 +241,9 @@ def test_find_nan_origin_of_a_recorder_with_no_step_says_why_it_has_none():
     mistake = lambda: find_nan_origin(recorder.last_step)  # noqa: E731
     with pytest.raises(TypeError) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["find_nan_origin", "got None",
-                                               "last_step is None until it has recorded",
-                                               "Recorder().start()"])
+    assert_said_at_its_line(refused.value, mistake, ["find_nan_origin", "got None",
+                                                     "last_step is None until it has recorded",
+                                                     "Recorder().start()"])
 
 
 @pytest.mark.parametrize("budget", [float("inf"), float("nan"), -1, "1GB"])
@@ -259,7 +252,7 @@ def test_a_recorder_given_no_budget_it_can_keep_is_refused_by_name(budget):
     mistake = lambda: Recorder(max_bytes=budget)  # noqa: E731
     with pytest.raises((TypeError, ValueError)) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["Recorder", "max_bytes", "positive number"])
+    assert_said_at_its_line(refused.value, mistake, ["Recorder", "max_bytes", "positive number"])
 
 
 # ---- learning-rate schedules ---------------------------------------------------------------
@@ -294,7 +287,7 @@ def test_a_schedule_given_a_bad_argument_names_it_and_an_optimizer_trains_on(nam
     optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
     with pytest.raises(kind) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, words)
+    assert_said_at_its_line(refused.value, mistake, words)
     optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w)])
     rate = 0.1 * 0.5 ** 0.1
     assert w.numpy() == pytest.approx([1.0 - 0.1 - rate, 2.0 - 0.1 - rate])
@@ -330,7 +323,7 @@ def test_a_gradient_of_text_is_refused_by_apply_gradients_with_nothing_updated(g
     mistake = lambda: optimizer.apply_gradients([(gradient, w)])  # noqa: E731
     with pytest.raises(TypeError) as refused:
         mistake()
-    _said_at_its_line(refused.value, mistake, ["Adam.apply_gradients", "the gradient for "
+    assert_said_at_its_line(refused.value, mistake, ["Adam.apply_gradients", "the gradient for "
                                                "variable", "must be numbers", came])
     after = [w.numpy()] + [v.numpy() for v in optimizer.variables]
     assert all(np.array_equal(a, b) for a, b in zip(after, before))
