@@ -367,8 +367,8 @@ def _is_number_like(value) -> bool:
 # TF's names here, and tapeviz's error classes (each also its builtin's subclass)
 __all__ = ["DTypeError", "DTypeValueError", "InvalidArgumentError", "InvalidArgumentTypeError",
            "KernelDTypeError", "MissingAttributeError", "MissingStepError", "MisuseError",
-           "NotCompiledError", "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError",
-           "TapeStateError"]
+           "NotCompiledError", "NotFoundError", "OpError", "OutOfMemoryError", "OutOfRangeError",
+           "ShapeError", "TapeStateError"]
 
 
 from .namespace_dir import listing as _listing
