@@ -20,6 +20,7 @@ import weakref
 from . import nest
 from .arguments import flag
 from .errors import DTypeValueError, OpError, TapeStateError, describe
+from .fpwarnings import warn_from_user_line
 from .sourceinfo import user_source
 from .tape_caught import CaughtNotes
 from .tape_index import ScopeRuns
@@ -57,6 +58,8 @@ class GradientTape(Gradients, ExitNotes, CaughtNotes, Jacobians):
     _missing = None            # (target id, {id: weakref to each source given None})
     _paused_at = 0             # its place in the thread's stack of tapes when last paused
     _raised = None             # the OpError that left its block last (`raised`)
+    _taken = False             # whether a persistent tape's gradient was taken
+    _reuse_told = False        # whether entering it again after that was warned of
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # (a string's truth would be True: persistent="no" made a persistent tape)
@@ -82,6 +85,13 @@ class GradientTape(Gradients, ExitNotes, CaughtNotes, Jacobians):
             raise TapeStateError("GradientTape", "Tape is still recording, This can happen if "
                                  "you try to re-enter an already-active tape.",
                                  hint="use the tape's own block, or a new tf.GradientTape()")
+        if self._taken and not self._reuse_told and self._nodes:
+            self._reuse_told = True
+            warn_from_user_line(
+                f"GradientTape: a persistent tape entered again after its gradient was "
+                f"taken records on top of the {len(self._nodes)} ops it holds, so every "
+                f"step's ops stay in memory as a loop goes on. Make a new tape each step: "
+                f"`with tf.GradientTape() as tape:` inside the loop.")
         tapes.append(self)
         return self
 

@@ -180,22 +180,24 @@ class Gradients:
         """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none when
         asked (`floats`: the backward pass's ids of float outputs that depend on a source).
         Watched variables stay; watched tensors are kept by weak reference."""
-        if not self._persistent:
-            self._used = True
-            caller = sys._getframe(2)   # the gradient (jacobian) call: its line said if asked
-            self._first_call = (caller.f_code, caller.f_lasti)   # again (_check_usable)
-            if self._watches_tensors:
-                self._watched = [item if type(item) is Variable else weakref.ref(item)
-                                 for item in self._watched]
-            if keep_skeleton:
-                self._skeleton = Skeleton(self._nodes, self._exits, self._refused, floats)
-            self._nodes, self._ids = [], set()
-            self._runs, self._scope = (), ""
-            if self._exits or self._refused:
-                for exit_ in self._exits:
-                    exit_.value = None
-                self._exits, self._refused = (), NOTHING_REFUSED
-                self._await_readers(False)
+        if self._persistent:
+            self._taken = True   # (entered again after it, a loop's steps pile up: tape.py)
+            return
+        self._used = True
+        caller = sys._getframe(2)   # the gradient (jacobian) call: its line said if asked
+        self._first_call = (caller.f_code, caller.f_lasti)   # again (_check_usable)
+        if self._watches_tensors:
+            self._watched = [item if type(item) is Variable else weakref.ref(item)
+                             for item in self._watched]
+        if keep_skeleton:
+            self._skeleton = Skeleton(self._nodes, self._exits, self._refused, floats)
+        self._nodes, self._ids = [], set()
+        self._runs, self._scope = (), ""
+        if self._exits or self._refused:
+            for exit_ in self._exits:
+                exit_.value = None
+            self._exits, self._refused = (), NOTHING_REFUSED
+            self._await_readers(False)
 
     def _remains(self, floats):
         """What `last_missing_gradient` keeps of this tape after a None: a copy of it freed,
