@@ -19,7 +19,7 @@ EXPECTED = ("find_nan_origin: expected a tapeviz.torch tape, a function that run
     (torch.ones(2), "tensor([1., 1.]) (Tensor)", "record them, `with tapeviz.torch.record() "
                                                  "as tape: ...`, then find_nan_origin(tape)"),
     (Recorder(), "<Recorder stopped: 0 steps", "find_nan_origin(rec.last_step) reads one"),
-    (None, "None (NoneType)", None),
+    (None, "None (NoneType)", "a Recorder's last_step is None until it has recorded a step"),
 ], ids=["tensor", "recorder", "none"])
 def test_find_nan_origin_given_no_recording_says_what_it_takes_and_the_users_line(given, came,
                                                                                   hint):
