@@ -15,6 +15,7 @@ from ... import events
 from ...debugger import breakpoint_listener
 from ...debugger.variable_names import shown_names
 from ...call_site import site_of
+from ...ops.assign import assign_add
 from ...sourceinfo import runs_own_code_only, source_from
 from ...tensor import Tensor
 from ...variable import Variable
@@ -66,15 +67,15 @@ class UpdateListening:
 
     def _updates_unheard(self) -> bool:
         """Whether no subscriber can hear an op of this optimizer's update
-        (`_unheard_update`'s `UPDATE_OPS`): a breakpoint on other ops, a Runner's gate with
-        nothing pending or a dashboard's gradient listener leave it off its ops. Decided
-        once per change of subscriptions."""
+        (`_unheard_update`'s `UPDATE_OPS`, and the step count's assign_add): a breakpoint on
+        other ops, a Runner's gate with nothing pending or a dashboard's gradient listener
+        leave it off its ops. Decided once per change of subscriptions."""
         seen, verdict = self._unheard_verdict
         if seen == events.changes:
             return verdict
         seen = events.changes   # read first: a change meanwhile makes the next apply decide
         ops = self._update_ops()
-        verdict = bool(ops) and not events.hears_any(ops)
+        verdict = bool(ops) and not events.hears_any(ops + (assign_add,))
         self._unheard_verdict = (seen, verdict)
         return verdict
 
