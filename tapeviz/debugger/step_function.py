@@ -8,14 +8,19 @@ from __future__ import annotations
 ZERO_DERIVATIVE = frozenset({"round", "floor", "ceil", "trunc", "sign", "fix"})
 
 
-def step_function_after(nodes, reader):
-    """The first node of `nodes` (a step's forward nodes, in order) with a zero derivative
-    that reads what `reader` (the op that read the variable) made, directly or through
+def first_after(nodes, reader, blocks):
+    """The first node of `nodes` (a step's forward nodes, in order) for which `blocks(node)`
+    holds that reads what `reader` (the op that read the variable) made, directly or through
     other ops; None when none does."""
     reached = {reader.output_id}
     for node in nodes[nodes.index(reader) + 1:]:
         if any(i in reached for i in node.input_ids):
-            if node.op.name in ZERO_DERIVATIVE:
+            if blocks(node):
                 return node
             reached.add(node.output_id)
     return None
+
+
+def step_function_after(nodes, reader):
+    """The first op with a zero derivative on the way from `reader` (see `first_after`)."""
+    return first_after(nodes, reader, lambda node: node.op.name in ZERO_DERIVATIVE)

@@ -13,6 +13,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .norms import grad_items
 from .numerics import _op_name, _where
+from .saturated_clip import clip_finding, saturated_clip_after
 from .step_function import step_function_after
 from .summary import _array
 
@@ -62,14 +63,33 @@ def _first_read(nodes, name):
     return None
 
 
+def _reading(nodes, recorded, name) -> list:
+    """`nodes`, or when no op of theirs but an update reads variable `name` (the shown step
+    holds no op, or only its updates: a Recorder stopped inside a step), the forward ops of
+    the last recorded step that does, to name the op that read it."""
+    steps = ([n for n in step.nodes if n.phase == "forward"] for step in reversed(recorded))
+    for candidate in (nodes, *steps):
+        reader = _first_read([n for n in candidate if n.op.kind != "update"], name)
+        if reader is not None:
+            return candidate
+    return nodes
+
+
 def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
     given = {v.name: v for step in recorded[-1:] for v in step.gradient_sources
              if isinstance(v, Variable)}   # the variables themselves, to name as code does
     found = [_none_finding(name, count, nodes, given.get(name)) for name in none]
+    if zero:
+        nodes = _reading(nodes, recorded, zero[0][0])
+    clipped = {}   # a clip holding all it gets at its bounds -> the variables it cuts off
     for name, size in zero:
         if name in explained:
             continue   # a dead ReLU's finding names it, with the op to blame
         reader = _first_read(nodes, name)
+        clip = saturated_clip_after(nodes, reader) if reader is not None else None
+        if clip is not None:
+            clipped.setdefault(clip, []).append(name)
+            continue
         step = step_function_after(nodes, reader) if reader is not None else None
         if step is not None:
             found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in "
@@ -86,7 +106,8 @@ def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
                              f"{count} steps ({size} values each): it never "
                              f"trains (dead ReLUs, a masked path, or a constant input){where}",
                              reader, variables=[name]))
-    return found
+    return found + [clip_finding(clip, sorted(names, key=lambda name: nodes.index(
+        _first_read(nodes, name))), count) for clip, names in clipped.items()]
 
 
 def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
