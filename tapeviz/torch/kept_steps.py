@@ -147,7 +147,7 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
         segment.kept.append(_state(torch.get_rng_state()))
     started = perf_counter()
     try:
-        result = mode._called(op, func, args, kwargs, state, caller)   # (an error's note)
+        result = mode._called(op, func, args, kwargs, caller)   # (an error's note)
     except Exception:
         leave()
         raise
@@ -197,7 +197,7 @@ def _evaluated(op, func, args, kwargs, state, source, caller, segment):
     begins at the training's first call and may follow a program (was: the step after each
     evaluation left its program, recorded fully)."""
     started = perf_counter()
-    result = mode._called(op, func, args, kwargs, state, caller)
+    result = mode._called(op, func, args, kwargs, caller)
     _record(op, func, args, kwargs, result, perf_counter() - started, source, state.scope,
             segment.sink)
     segment.evaluated.update(map(id, (result,) if isinstance(result, torch.Tensor) else
@@ -225,7 +225,7 @@ def _recorded(op, func, args, kwargs, state, source, caller, segment):
     """A call of a segment learned: run and recorded as the mode records it (its output's id
     noted, for the producers of the calls after it)."""
     started = perf_counter()
-    result = mode._called(op, func, args, kwargs, state, caller)
+    result = mode._called(op, func, args, kwargs, caller)
     duration = perf_counter() - started
     _record(op, func, args, kwargs, result, duration, source, state.scope, segment.sink)
     if segment.state == _LEARN:

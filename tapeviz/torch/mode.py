@@ -90,7 +90,12 @@ class AdapterMode(TorchFunctionMode):
             if op.inplace:
                 return _written(op, func, args, kwargs or {}, _getframe(1))
         # not an op, or nobody hears it: torch's call as it is (most calls have no keywords)
-        return func(*args, **kwargs) if kwargs else func(*args)
+        try:   # (free in CPython 3.11 until it raises)
+            return func(*args, **kwargs) if kwargs else func(*args)
+        except Exception as error:
+            if op is not None:   # an op a Runner or a breakpoint on others let run: noted too
+                _noted(error, op, func, args, kwargs or {}, _getframe(1))
+            raise
 
 
 def _traced(op, func, args, kwargs, route, tapes):
@@ -112,7 +117,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         try:
             result = func(*args, **kwargs) if kwargs else func(*args)
         except Exception as error:
-            _note_failure(error, op, func, args, kwargs, state, caller)
+            _note_failure(error, op, func, args, kwargs, caller)
             raise
         duration = perf_counter() - started
         output = result if isinstance(result, torch.Tensor) else first_tensor(result)
@@ -155,7 +160,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     #                                                           node for it before relu_)
     if result is _NOT_RUN:
         started = perf_counter()
-        result = _called(op, func, args, kwargs, state, caller)
+        result = _called(op, func, args, kwargs, caller)
         duration = perf_counter() - started
         if early and not tapes and state.sink is None:   # no op remembered explains a refusal
             inplace_writes.wrote(op.name, result, caller)
@@ -255,20 +260,28 @@ def _told(op, func, args, kwargs, route, state, caller, output, duration) -> boo
     return True
 
 
-def _called(op, func, args, kwargs, state, caller):
+def _called(op, func, args, kwargs, caller):
     """`func`'s result; an error torch raises, kept as it is, says where it was too."""
     try:
         return func(*args, **kwargs)
     except Exception as error:
-        _note_failure(error, op, func, args, kwargs, state, caller)
+        _note_failure(error, op, func, args, kwargs, caller)
         raise
 
 
-def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
-    """Add to `error`, raised by torch's `func`, the op, its inputs, its layer and the line."""
+def _noted(error, op, func, args, kwargs, caller) -> tuple:
+    """Add to `error`, raised by torch's `func`, the op, its inputs, its layer and the line;
+    (its tensors, the user's line)."""
     names, tensors, _ = arguments(func, args, kwargs)
     source = source_from(caller)
-    add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0], source))
+    add_note(error, error_notes.failed_op(op, names, tensors, _layer(_thread.state, caller)[0],
+                                          source))
+    return tensors, source
+
+
+def _note_failure(error, op, func, args, kwargs, caller) -> None:
+    """`_noted`, and the failure kept for the tapes recording here and the step that raised."""
+    tensors, source = _noted(error, op, func, args, kwargs, caller)
     failed = error.tapeviz_failure = error_notes.failed_call(error, op, tensors, source)
     for tape in local.tapes:   # (drawn 'raised, caught' should the user's code catch it)
         tape.op_raised(failed)
