@@ -81,6 +81,13 @@ else:
             "clip_grad_value_ left wrapped"
 
     @pytest.fixture
+    def nothing_left(quiet_breakpoints):
+        """The bug hunts' (test_hunt_*.py, by `usefixtures`): breakpoints quiet, and nothing
+        of tapeviz's listening or recording when the test starts and when it ends."""
+        from tf_program_tools import nothing_left_around
+        yield from nothing_left_around()
+
+    @pytest.fixture
     def no_debugger(monkeypatch):
         """Hits are kept (or raise) instead of opening pdb; every breakpoint is cleared
         (before `_adapter_left_clean` checks that nothing listens)."""

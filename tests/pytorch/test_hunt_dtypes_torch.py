@@ -14,14 +14,10 @@ import tapeviz.torch as tvt
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, paused_then_stopped, recorded_steps,
                         trained_quietly)
 from programs import line_of
-from tf_program_tools import (nothing_left_around, paused_by, runs_past)
+from tf_program_tools import paused_by, runs_past
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 
 def word_counts(n=64, words=20, seed=0):

@@ -17,25 +17,16 @@ from tapeviz.debugger import diagnose
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
                         recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import nothing_left_around, paused_by, trained_by_dashboard
+from tf_program_tools import paused_by, trained_by_dashboard
+from torch_hunts import four_classes
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
-
-
-def data():
-    generator = torch.Generator().manual_seed(0)
-    y = torch.randint(0, 4, (64,), generator=generator)
-    return 2 * torch.eye(4)[y] + 0.5 * torch.randn(64, 4, generator=generator), y
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 
 def train(epochs=3, optimizer_after=False, head_only=False, remade=False):
     torch.manual_seed(0)
-    x, y = data()
+    x, y = four_classes()
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     model[2] = nn.Linear(16, 4)   # HEAD
@@ -61,7 +52,7 @@ def test_the_loop_is_drawn_stepped_and_run_under_every_tool_saying_nothing_wrong
     assert tvt.find_nan_origin(train, epochs=1) is None
     diagnosed_clean(train, optimizer_after=True)
     diagnosed_clean(train, head_only=True)   # (the body left as it is: fine-tuning's way)
-    assert paused_then_stopped(train)[0] == "getitem"   # (data(): torch.eye(4)[y])
+    assert paused_then_stopped(train)[0] == "getitem"   # (four_classes(): torch.eye(4)[y])
     trained_quietly(lambda: train(optimizer_after=True))
 
 

@@ -16,15 +16,11 @@ from tapeviz.debugger import Recorder, Runner
 from tapeviz.torch import autograd
 from hunt_tools import diagnosed_clean, paused_then_stopped, recorded_steps
 from programs import line_of
-from tf_program_tools import (nothing_left_around, ops_drawn, paused_by, runs_past,
-                              stepped_to_the_end, trained_by_dashboard, widget_of)
+from tf_program_tools import (ops_drawn, paused_by, runs_past, stepped_to_the_end,
+                              trained_by_dashboard, widget_of)
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 
 class Block(nn.Module):
