@@ -245,6 +245,49 @@ Not built (time), with what was found:
   still read each pair's types, shapes and dtypes, ~5 us at most;
 - the second relu_grad with the bias sum, and the pool's sums in the fused conv: not
   started. The held CNN row stays MISSED.
+Twenty-first round (base 0aad82b, 21:19-22:40; load 0.4-2 at the start, 9-13 from 21:24).
+At the start (load 0.4-2), this file --threads 1 --rounds 9: held 1.12x (rounds 1.04-1.28x;
+5.43 against 4.67 ms), faulting 0.88x; cnn_phases --held (load 2-3): forward +0.38, loss
++0.07, gradient +0.49, update -0.23, step +0.67 ms (5.65 against 4.98). The ops in the held
+step (forwards wrapped, thread CPU, 100 steps, load 3): both fused convs 1.68, the second
+conv's filter gradient 1.32 (the first's 0.25 at load 9), relu_grad 0.21, the bias sums
+0.18, reduce_mean 0.10, nn_fused._record 0.07, the folded input gradient ~1.4: ~0.75 ms of
+Python outside them.
+Kept:
+- an unheard apply counts its step by assign_add's forward (12849a8): iterations.assign_add(1)
+  was a full dispatch whose 1 became an int64 array and took assign_add's array path, ~13 us
+  an apply; 0.7 us now, taken only while nobody hears assign_add either. Predicted -59k a
+  step (the twentieth's price); counted (callgrind, the guide CNN on 1x5x5 images, 20 steps
+  after 80, gc frozen, one BLAS thread, hash seed 0: this method reads ~2,990k a step where
+  the eighteenth's read ~1,640k) 2,997.1k -> 2,936.9k (-60.2k, -2.0%); the 28x28 step on/off
+  alternated (16 rounds, held malloc, load 9.3): 5.915 -> 5.747 ms, median ratio 1.000
+  (0.896-1.068): under the noise.
+Measured, not built:
+- warnings_raised(): 4.4 us a call, of which np.geterr 1.3 and np.errstate's enter and exit
+  2.6 (an errstate cannot be entered twice, so none is kept): a kwargs dict kept per
+  np.geterr() saves its comprehension alone, ~0.5 us, not the ~4 priced; only numpy's
+  private context variable (_ufunc_config._extobj_contextvar) would save the rest;
+- the bias sums' bits: the one test that pins them is tests/test_conv_fused.py, fused
+  against op by op (the debugger's path) bitwise; no reference does: against a float64
+  PyTorch twin, tapeviz's ones-matmul bias gradients are off 6.3e-7 and 2.9e-6 of their
+  largest value, PyTorch's float32 3.5e-6 and 1.2e-5, the two agreeing bit for bit on 6% of
+  the entries. So relu_grad with the bias sum needs reduce_sum's one product in both paths
+  (its block order everywhere, reduce.py's; the fourteenth round measured that chunking:
+  the step 0.999x);
+- the pool's sums in the fused second conv: its blocks hold at most one image, so a sum
+  there is 32 ones-products a step (~1 us of numpy call each) against the pool's one
+  batched product over 1.18 MB (0.10 ms in the step): ~0.03-0.07 ms to win at most; not
+  built;
+- the taps' BLAS calls by ctypes: 39 products (13 sum_into calls) a 28x28 step, ~40 us; on
+  1x5x5 images 91 a step, 204k of the 2,937k instructions (valgrind's Haswell path).
+Processes of 0aad82b's tree and this round's alternated, this file --threads 1 --rounds 9
+(load 10-12): held 1.04x, 0.97x -> 1.01x, 0.98x (tapeviz 5.90, 7.20 -> 6.82, 6.48 ms;
+PyTorch 5.75-7.43): at this load PyTorch's step moves more than the change, and the ratio
+reads lower than on a calm machine (1.12x at this round's start). The held goal stays
+MISSED on a calm machine: what is left is the ~0.75 ms of Python spread over dispatch, the
+tape, backward and the layers (no item over ~2% of it), the filter gradient's 288 small
+products (16x622 by 622x16, an image's taps), and the stores' and sums' passes whose bits the
+debugger's path pins.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
