@@ -137,7 +137,7 @@ export function panZoom(container, onClick) {
     keys.rove(nodes.find((n) => n.id === stop) || nodes[0]);   // the graph's one Tab stop
     heights = textHeights(svg);
     if (moved && box) keepScale(); else fit();
-    if (fitted) sizePane();   // a view moved to a step keeps its scale, its pane its fit
+    if (fitted) resizePane();   // a view moved to a step keeps its scale, its pane its fit
     anchor();
     if (focused) {
       const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
@@ -182,16 +182,27 @@ export function panZoom(container, onClick) {
   }
   // the pane as tall as the graph at fit's scale, within maxPane: set again when the widget
   // around it grows (the stepping panel opens), so the whole widget stays in view; the row
-  // beside it (the inspector, tape.css) is told the same room as --tv-room
+  // beside it (the inspector, tape.css) is told the same room as --tv-room. Returns whether
+  // that changed the pane's height
   function sizePane() {
     const root = container.closest(".tapeviz") || container;
     if (observer && root !== watched) { watched = root; observer.observe(root); }
     const row = container.closest(".tv-main") || container;
     const room = maxPane(root, row);
-    if (row.style.getPropertyValue("--tv-room") !== `${room}px`) row.style.setProperty("--tv-room", `${room}px`);
     const height = `${Math.min(room, Math.ceil(home.h * fitted) + 2)}px`;
-    if (container.style.minHeight !== height) container.style.minHeight = height;
+    if (row.style.getPropertyValue("--tv-room") === `${room}px`
+      && container.style.minHeight === height) return false;
+    const before = container.clientHeight;
+    row.style.setProperty("--tv-room", `${room}px`);
+    container.style.minHeight = height;
+    return container.clientHeight !== before;
   }
+  // sizePane, the view given the new height at once at its scale: the resize observer does
+  // not report a size set inside its own call ("ResizeObserver loop completed with undelivered
+  // notifications"), and the view made for the old height was drawn shrunk to the new one
+  // until something else moved (notebook 02's graph text at 10.7 px after a click, the room
+  // 512 -> 495 px as the inspector and stepping strip settled)
+  function resizePane() { if (sizePane()) keepScale(); }
   // the pane changed size after the user moved: same scale and corner, new extent (the scale
   // the view had, not the old extent in the new pane: an alert's node shown, the inspector
   // opening took a third of the pane and the graph's text went from 11 to 7.7 px); the node
@@ -231,11 +242,11 @@ export function panZoom(container, onClick) {
       // refitted, the node last clicked goes back where the click was (the inspector opening
       // beside it narrowed the pane, and the fit's opening view cut that node in two)
       if (entries.some((e) => e.target === container)) {
-        if (moved) { keepScale(); sizePane(); } else { fit(); anchor(); }
+        if (moved) { keepScale(); resizePane(); } else { fit(); anchor(); }
       }
       // the widget around the pane grew or shrank: a frame later, as resizing the widget it
       // observes inside the observer's call is a loop error
-      else if (fitted) requestAnimationFrame(() => { if (svg && home) sizePane(); });
+      else if (fitted) requestAnimationFrame(() => { if (svg && home) resizePane(); });
     });
   if (observer) observer.observe(container);
   container.addEventListener("wheel", (e) => {
