@@ -285,8 +285,10 @@ Measured, not built:
   2.9 us (processes alternated twice, 15 x 2,000 calls, load 13): 1.6 us an apply, not the
   ~5 priced; not kept (a second path for 0.03% of a step);
 - the filter gradient one image a matmul (dw += each image's product, the same bits for 32
-  images) against one batched matmul and a sum: 1.15-1.23 against 1.13-1.24 ms hot, two
-  runs alternated: nothing.
+  images) against `_filter_gradient_by_images`'s one batched matmul and sum, both on g laid
+  already, caches evicted before each call (80 calls alternated, two runs, load 13): 1.092x,
+  1.077x the time (a first try read 0.80x: it timed filter_gradient, which lays g on its
+  grid when no input gradient did, against the loop on a grid laid once).
 Processes of 0aad82b's tree and this round's alternated, this file --threads 1 --rounds 9
 (load 10-12): held 1.04x, 0.97x -> 1.01x, 0.98x (tapeviz 5.90, 7.20 -> 6.82, 6.48 ms;
 PyTorch 5.75-7.43): at this load PyTorch's step moves more than the change, and the ratio
