@@ -62,6 +62,10 @@ def last_moved(step) -> bool:
     return False
 
 
+# torch's update-kind ops that write the parameters' .grad, not the parameters
+_GRADIENT_CLIPS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
+
+
 def updates_walked(step) -> tuple:
     """({variable name: (the variable, its first update node)} of `step`'s updates of the
     variables it differentiated (an optimizer's step count is not one of them), {name: the
@@ -70,7 +74,8 @@ def updates_walked(step) -> tuple:
     gradients = step.variable_gradients
     for node in step.nodes:
         inputs = node.inputs
-        if node.op.kind == "update" and inputs and type(inputs[0]) is VariableRead:
+        if node.op.kind == "update" and inputs and type(inputs[0]) is VariableRead \
+                and node.op.name not in _GRADIENT_CLIPS:
             variable = inputs[0].variable
             after[variable.name] = node.output._value
             if variable.name in gradients and variable.name not in updates:

@@ -16,6 +16,7 @@ from .numerics import _op_name, _where
 from .saturated_clip import clip_finding, saturated_clip_after
 from .step_function import step_function_after
 from .summary import _array
+from .zero_weights import zero_weights
 
 
 def always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
@@ -81,6 +82,10 @@ def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
     found = [_none_finding(name, count, nodes, given.get(name)) for name in none]
     if zero:
         nodes = _reading(nodes, recorded, zero[0][0])
+    zero = [(name, size) for name, size in zero if name not in explained]
+    stalled = zero_weights(zero, nodes, count, recorded)
+    if stalled:
+        return found + stalled
     clipped = {}   # a clip holding all it gets at its bounds -> the variables it cuts off
     for name, size in zero:
         if name in explained:
