@@ -1,5 +1,5 @@
 """The tape widget's backward stepping strip says what happened in a student's words: the op
-'stepped through' (it said 'VJP of'), the pink dashes 'the op just stepped through' (they
+'stepped through' (it said 'VJP of'), the pink dashes 'just stepped through' (they
 were 'the VJP just run'); the term VJP is left to the tooltips, which explain it. Read from
 stepper.js, the text the browser shows."""
 import re
@@ -25,7 +25,7 @@ def test_the_strip_names_the_stepped_op_without_jargon():
     texts = [a or b for a, b in shown_strings()]
     assert "stepped through" in texts, texts
     assert not any("VJP" in text for text in texts), [t for t in texts if "VJP" in t]
-    assert any("the op just stepped through" in text for text in texts), texts
+    assert any("pink dashes: just stepped through" in text for text in texts), texts
 
 
 def test_the_tooltip_explains_the_term():

@@ -159,3 +159,52 @@ def test_a_long_statement_wraps_where_code_may_break_never_inside_a_name(width, 
     program = "tf" if source is TF_CALL else "torch"
     page.screenshot(".tapeviz", f"source-breaks-{width}-{theme}-{program}")
     check_clean(page, browser)
+
+
+# each 'word number' of the value cells (min 0, zeros 7562) whose word and number lie on two
+# lines: [the pair, the cell's width]; and each table wider than the panel
+_PAIRS_SPLIT = """async ([url, css, dark, width, title, sections]) => {""" + _MOUNT + """
+  const split = [];
+  for (const cell of root.querySelectorAll("table")[0].querySelectorAll("td:last-child")) {
+    const chars = [];   // [text node, offset] of each character of the cell's text
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walk.nextNode(); node; node = walk.nextNode())
+      for (let i = 0; i < node.length; i++) chars.push([node, i]);
+    const top = ([node, i]) => {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      return Math.round(range.getClientRects()[0].top);
+    };
+    for (const m of cell.textContent.matchAll(/[A-Za-z]+ -?\\d[\\w.+-]*/g))
+      if (top(chars[m.index]) !== top(chars[m.index + m[0].length - 1]))
+        split.push([m[0], cell.getBoundingClientRect().width]);
+  }
+  // and no table wider than the panel (a pair kept whole must not widen it: cut at the side)
+  for (const table of root.querySelectorAll("table"))
+    if (table.getBoundingClientRect().right > root.getBoundingClientRect().right + 1)
+      split.push(["table past the panel", table.getBoundingClientRect().width]);
+  return split;
+}"""
+# notebook 03's bias_add output at 1440x900: 'zeros' ended a line, its '0' began the next
+# (the first table's pairs are checked; every table's width)
+SUMMARY = ("float32[32, 16, 6, 6] min -0.549 max 1.012 mean 0.09779 std 0.1949 | nan 0 inf 0 "
+           "zeros 0")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_summary_keeps_each_number_on_the_line_of_its_name(theme, browser):
+    table = [["summary", SUMMARY], ["shape", "(32, 6, 6, 16)"], ["position", "op 2 of 11"]]
+    # a label as long as notebook 04's narrowed inspector held (nowrap pairs cut its table)
+    inputs = [["x (from variable w)", "float32[32] min 0 max 255 mean -0.04707 std 0.3295"]]
+    page = None
+    for width in range(224, 420, 7):
+        if page:
+            page.page.close()
+        page, split = _drawn(browser, _PAIRS_SPLIT, theme, f"{width}px", "bias_add",
+                             [{"title": "Output", "type": "table", "content": table},
+                              {"title": "Inputs", "type": "table", "content": inputs}])
+        assert split == [], (width, split)
+    page.screenshot(".tapeviz", f"named-numbers-{theme}")
+    check_clean(page, browser)

@@ -51,16 +51,17 @@ export function section(s) {
 // does (notebook 04's log at 1024x700 pushed the Inputs table 157 px past the panel's edge);
 // other labels ('layer path') stay on one line
 function tableCell(text, i, count) {
-  if (i === count - 1) return h("td", {}, ...snakeBreakable(text));
+  if (i === count - 1) return h("td", {}, ...namedNumbers(text));
   if (i === 0 && text.includes(" = ")) return h("td", { class: "tv-code-label" }, ...breakable(text));
   return h("td", {}, text);
 }
 
-// One of the user's lines, as written: a long one wraps under itself, further in than its own
-// indentation (wrapped at column 0 it read as another statement; scrolled sideways, its end was
-// out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px panel)
+// One of the user's lines, as written: a long one wraps under itself, two columns further in
+// than its own indentation (wrapped at column 0 it read as another statement; scrolled
+// sideways, its end was out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px
+// panel; four columns in, at 12 px, "torch.arange(" no longer fitted a 160 px panel)
 function sourceLine(line, code) {
-  const hang = `${line.length - line.trimStart().length + 4}ch`;
+  const hang = `${line.length - line.trimStart().length + 2}ch`;
   const style = `padding-left: ${hang}; text-indent: -${hang}`;
   return h("span", { class: "tv-source-line", style }, ...(code ? breakable(line) : [line]));
 }
@@ -72,6 +73,14 @@ function sourceLine(line, code) {
 function breakable(line) {
   return line.split(/(?<=[^\w\s.])(?=\w)/).flatMap((part, i) =>
     i ? [h("wbr"), document.createTextNode(part)] : [document.createTextNode(part)]);
+}
+
+// A table's value with each number kept on the line of the word that names it: a summary
+// wrapped 'mean 45.9 ... zeros' over '0', the count alone on a line (notebook 03's bias_add at
+// 1440x900); the rest as snakeBreakable gives it
+function namedNumbers(text) {
+  return text.split(/([A-Za-z]+ -?\d[\w.+-]*)/).flatMap((part, i) => (i % 2
+    ? [h("span", { class: "tv-named-number" }, part)] : snakeBreakable(part)));
 }
 
 // A table's value with a place to wrap after each underscore: an op's long name broke anywhere,

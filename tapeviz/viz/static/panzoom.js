@@ -34,7 +34,8 @@ function shiftInto(lo, hi, start, end, margin = 12) {
 // The "more" hint goes to the first place along the pane's edges (bottom left, bottom right,
 // bottom middle, then the top's) where it covers no node and no edge label. Where each place
 // covers some (a graph opened on its busiest stretch: legible.js, openingX), it says less,
-// "more: drag or scroll", in the place that covers least. `texts`: the hints to try, longest
+// "more: drag or scroll", in the place that covers least; so it does in a pane too narrow
+// for the long one on one line. `texts`: the hints to try, longest
 // first (the dashboard's tape pane neither zooms nor fits: it says the short one alone).
 export const HINTS = ["more: drag or scroll · Ctrl+scroll zooms · Fit goes back",
   "more: drag or scroll"];
@@ -43,9 +44,12 @@ export function placeHint(container, hint, svg, texts = HINTS) {
   const drawn = [...svg.querySelectorAll("g.node, g.edge text")].map((e) => e.getBoundingClientRect())
     .filter((q) => q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom);
   let best = null, least = Infinity;
-  for (const text of texts) {
+  for (const [i, text] of texts.entries()) {
     hint.textContent = text;
     const w = hint.offsetWidth, hh = hint.offsetHeight;
+    // one line or the shorter one (at 12 px the long one wrapped in a narrowed pane, "back"
+    // alone on a second line over the graph's foot)
+    if (w > r.width - 16 && i < texts.length - 1) continue;
     const covered = (x, y) => drawn.reduce((sum, q) => sum
       + Math.max(0, Math.min(r.left + x + w, q.right) - Math.max(r.left + x, q.left))
       * Math.max(0, Math.min(r.top + y + hh, q.bottom) - Math.max(r.top + y, q.top)), 0);

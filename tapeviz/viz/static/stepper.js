@@ -28,7 +28,7 @@ export function stepperStrip(s) {
     // the pass is over a dashed box gets none ("none yet" promised one to come)
     h("span", { class: "tv-key" }, `${BORDERS} · dashed: `
       + (s.done ? "none reached it" : "none yet")
-      + " · pink dashes: the op just stepped through"),
+      + " · pink dashes: just stepped through"),
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
@@ -53,10 +53,13 @@ export function stripWithMore(strip) {
     title: "The strip holds more rows than it shows: scroll it, or click here" }, "▾ more rows");
   const box = h("div", { class: "tv-stepper-box" }, strip, more);
   // the view reaches down to the end of the last row that starts in tape.css's four lines
-  const wholeRows = () => {
+  // from `top` (px down the content: the top, or the row the note scrolled to; at 12 px a row
+  // the note brought up to the fourth line wrapped, and its second line lay out of view)
+  const wholeRows = (top = 0) => {
     strip.style.maxHeight = "";
     const lines = parseFloat(getComputedStyle(strip).maxHeight);
-    const ends = rowSpans(strip).filter(([top]) => top < lines - 1).map(([, end]) => end);
+    const ends = rowSpans(strip).filter(([start]) => start >= top - 1 && start < top + lines - 1)
+      .map(([, end]) => end - top);
     const reach = Math.max(lines, ...ends.map(Math.ceil));
     if (reach > lines) strip.style.maxHeight = `${reach}px`;
   };
@@ -70,7 +73,9 @@ export function stripWithMore(strip) {
   more.onclick = () => {
     const shown = strip.scrollTop + strip.clientHeight;
     const next = rowSpans(strip).find(([top, end]) => end > shown + 1 && top > strip.scrollTop);
-    strip.scrollTop = next ? next[0] : shown;
+    const top = next ? next[0] : shown;
+    wholeRows(top);
+    strip.scrollTop = top;
     update();
   };
   strip.addEventListener("scroll", update);
