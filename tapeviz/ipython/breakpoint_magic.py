@@ -76,6 +76,8 @@ class BreakpointMagics(Magics):
             In [5]: %tapeviz_break --clear 1
         """
         args = parse_magic_line(self.tapeviz_break, line, "%tapeviz_break")
+        if args is None:
+            return None
         managing = [flag for flag, value in (("--list", args.list), ("--clear", args.clear),
                     ("--disable", args.disable), ("--enable", args.enable))
                     if value is not None and value is not False]

@@ -30,9 +30,13 @@ RUNNER_NAME = "_tapeviz_runner"   # where %tapeviz_train leaves its Runner in th
 _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(?!=)(.*)$", re.S)   # key=value, not key==value
 
 
-def parse_magic_line(magic, line: str, name: str) -> argparse.Namespace:
+def parse_magic_line(magic, line: str, name: str) -> argparse.Namespace | None:
     """argparse's verdict on `line`, with the magic's name, the option likely meant for an
-    unknown one (`--nodes`: `--max-nodes`) and the usage in any error."""
+    unknown one (`--nodes`: `--max-nodes`) and the usage in any error; None after printing
+    the magic's help for `--help` or `-h` (IPython's parsers have no help option)."""
+    if line.split()[:1] in (["-h"], ["--help"]):
+        print(magic.__doc__.removeprefix("::").strip())
+        return None
     try:
         return parse_argstring(magic, line)
     except UsageError as error:
@@ -101,17 +105,20 @@ class TapevizMagics(Magics):
         """
         __tracebackhide__ = True   # the user's traceback starts in their cell
         args = parse_magic_line(self.tapeviz_cell, line, "%%tapeviz")
+        if args is None:
+            return None
         if args.max_nodes < 1:
             raise UsageError("%%tapeviz: --max-nodes must be a positive number of nodes")
         if args.name is not None and not args.name.isidentifier():
             raise UsageError(f"%%tapeviz: --name wants a Python identifier; got {args.name!r}")
         if args.torch:
             _load_torch_adapter()   # it hears torch ops while the Recorder listens
+        body, last = self._compiled(cell)   # a SyntaxError is raised before anything runs
         recorder = Recorder(split="gradient")
         recorder.start()
         failure = None
         try:
-            return self._run_cell(cell)
+            return self._run(body, last)
         except Exception as error:   # a torch call's failure, kept as an OpError (error_notes)
             failure = error if isinstance(error, OpError) else getattr(error, "tapeviz_failure",
                                                                        None)
@@ -124,8 +131,8 @@ class TapevizMagics(Magics):
             if not args.no_show:
                 self._show_recording(recorder, args, failure)
 
-    def _run_cell(self, cell: str):
-        """Run `cell` in the user namespace; returns its last expression's value, if any."""
+    def _compiled(self, cell: str):
+        """`cell` compiled: its body, and its last expression (None if it ends otherwise)."""
         __tracebackhide__ = True
         code = self.shell.transform_cell(cell)
         # cached in linecache under the cell's own number, so tracebacks and the recorded
@@ -134,11 +141,16 @@ class TapevizMagics(Magics):
         tree = parse_source(code, filename)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
+            last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+        return compile(tree, filename, "exec"), last
+
+    def _run(self, body, last):
+        """Run a compiled cell in the user namespace; returns its last expression's value."""
+        __tracebackhide__ = True
         namespace = self.shell.user_ns
-        exec(compile(tree, filename, "exec"), self.shell.user_global_ns, namespace)
+        exec(body, self.shell.user_global_ns, namespace)
         if last is not None:
-            return eval(compile(last, filename, "eval"), self.shell.user_global_ns, namespace)
+            return eval(last, self.shell.user_global_ns, namespace)
         return None
 
     def _running_cell_number(self) -> int:
@@ -192,6 +204,8 @@ class TapevizMagics(Magics):
             In [3]: %tapeviz rec --step -2
         """
         args = parse_magic_line(self.tapeviz_line, line, "%tapeviz")
+        if args is None:
+            return None
         if args.max_nodes < 1:
             raise UsageError("%tapeviz: --max-nodes must be a positive number of nodes")
         expression = " ".join(args.source).strip()
@@ -253,6 +267,8 @@ class TapevizMagics(Magics):
                              "%tapeviz_train train, or %tapeviz_train train model epochs=2 "
                              "to pass it arguments")
         args = parse_magic_line(self.tapeviz_train, line, "%tapeviz_train")
+        if args is None:
+            return None
         if args.max_rate <= 0:
             raise UsageError("%tapeviz_train: --max-rate must be a positive number per second")
         if self.runner is not None and self.runner.state in ("running", "paused"):
