@@ -1,12 +1,20 @@
 """A keyword a layer's or an optimizer's constructor does not take, refused naming the class,
 the word and the argument it looks meant for: `Conv2D(16, kernal_size=3)` is told 'did you
-mean kernel_size=3?' where Python's binding would say only that kernel_size is missing."""
+mean kernel_size=3?' where Python's binding would say only that kernel_size is missing; and
+one that `compile`/`fit`/`evaluate`/`predict` took into **kwargs but looks misspelt
+(`fit(x, y, epoch=5)`: one epoch trained, and nothing said)."""
 from __future__ import annotations
 
 import difflib
 import inspect
 
 from ..errors import InvalidArgumentTypeError
+
+
+def _named(function) -> list:
+    """The parameters `function` takes by keyword, but `self`."""
+    return [p.name for p in inspect.signature(function).parameters.values()
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
 
 
 def _accepted(cls, extra) -> list:
@@ -17,8 +25,7 @@ def _accepted(cls, extra) -> list:
         init = klass.__dict__.get("__init__")
         if init is None or klass is object:
             continue
-        names += [p.name for p in inspect.signature(init).parameters.values()
-                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+        names += _named(init)
     return list(dict.fromkeys(names)) + sorted(extra)
 
 
@@ -47,3 +54,18 @@ def refuse_unknown_keywords(cls, kwargs: dict, extra=(), typos_only: bool = Fals
                       f"TensorFlow's words: {said}",
         hint=f"did you mean {close[0]}={kwargs[name]!r}?" if close else
         f"{cls.__name__} takes {', '.join(accepted)}")
+
+
+def refuse_misspelt_keywords(owner, method, kwargs: dict) -> None:
+    """Raise if `kwargs`, what `method` of `owner` took into its **kwargs, holds a keyword
+    close to one it names (Keras 3's compile, fit and predict take no other keyword: TF 2.21
+    raises TypeError); one close to none, Keras 2's `workers=4`, is let pass as before."""
+    accepted = _named(method)
+    for name in kwargs:
+        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
+        if close:
+            call = f"{type(owner).__name__}.{method.__name__}"
+            raise InvalidArgumentTypeError(
+                call, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
+                      f"TensorFlow's words: {method.__name__}() got an unexpected keyword "
+                      f"argument {name!r}", hint=f"did you mean {close[0]}={kwargs[name]!r}?")

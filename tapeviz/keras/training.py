@@ -25,6 +25,7 @@ from .compiled import CompiledLoss, CompiledMetrics
 from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, refuse_unbatched,
                            to_numpy, train_validation_split,
                            unpack_x_y_sample_weight)
+from .keywords import refuse_misspelt_keywords
 from .training_checks import (checked_validation_data, refuse_class, refuse_extra_batch_axis,
                               unflattened_hint)
 
@@ -67,6 +68,8 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
                 weighted_metrics=None, run_eagerly=None, steps_per_execution=None, **kwargs):
         """Choose the optimizer, loss and metrics that `fit` and `evaluate` use."""
+        if kwargs:
+            refuse_misspelt_keywords(self, Trainer.compile, kwargs)
         from . import optimizers
         if isinstance(metrics, str):   # Keras 3 refuses it; iterated, 'mae' is 'm', 'a', 'e'
             raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
@@ -165,6 +168,8 @@ class Trainer:
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, **kwargs) -> History:
         """Train for `epochs` passes over the data; returns a History of per-epoch logs."""
+        if kwargs:
+            refuse_misspelt_keywords(self, Trainer.fit, kwargs)
         self._assert_compiled("fit")
         refuse_python_lists("fit", x=x, y=y, sample_weight=sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -241,6 +246,8 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics over the data: a scalar, a list (metrics_names) or a dict."""
+        if kwargs:
+            refuse_misspelt_keywords(self, Trainer.evaluate, kwargs)
         self._assert_compiled("evaluate")
         refuse_python_lists("evaluate", x=x, y=y, sample_weight=sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -277,6 +284,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
                 **kwargs):
         """The model's outputs for `x`, batch by batch, concatenated into numpy arrays."""
+        if kwargs:
+            refuse_misspelt_keywords(self, Trainer.predict, kwargs)
         refuse_python_lists("predict", x=x)
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, None, None, batch_size, False, steps, "predict")

@@ -1,0 +1,56 @@
+"""A Keras training call given a misspelt keyword: Keras 3's compile, fit and predict take no
+keyword they do not name (TF 2.21 raises TypeError), and tapeviz's took any into **kwargs,
+so `fit(x, y, epoch=5)` trained one epoch and said nothing."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.errors import InvalidArgumentTypeError
+
+X = np.ones((4, 2), np.float32)
+
+
+@pytest.fixture
+def model():
+    built = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    built.build((None, 2))
+    return built
+
+
+@pytest.mark.parametrize("call, given, meant", [
+    (lambda m: m.compile(optimiser="adam", loss="mse"), "optimiser='adam'", "optimizer='adam'"),
+    (lambda m: m.compile(optimizer="adam", loss="mse", metric=["mae"]), "metric=['mae']",
+     "metrics=['mae']"),
+    (lambda m: m.fit(X, X, epoch=3, verbose=0), "epoch=3", "epochs=3"),
+    (lambda m: m.evaluate(X, X, batchsize=2, verbose=0), "batchsize=2", "batch_size=2"),
+    (lambda m: m.predict(X, verbos=0), "verbos=0", "verbose=0"),
+], ids=["compile-optimiser", "compile-metric", "fit-epoch", "evaluate-batchsize",
+        "predict-verbos"])
+def test_a_misspelt_keyword_names_the_call_the_word_and_the_one_meant(model, call, given,
+                                                                      meant):
+    model.compile(optimizer="sgd", loss="mse")   # compile's cases: refused on a compiled one
+    kernel = model.layers[0].kernel.numpy().copy()
+    with pytest.raises(InvalidArgumentTypeError) as info:
+        call(model)
+    message = str(info.value)
+    assert f"keyword argument not understood: {given}" in message
+    assert f"did you mean {meant}?" in message
+    assert "test_newcomer_keywords.py" in message   # the user's line
+    assert isinstance(info.value, TypeError)   # as TF's binding raises it
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), kernel)   # nothing trained
+
+
+def test_a_misspelt_compile_keyword_leaves_the_model_as_it_was(model):
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(InvalidArgumentTypeError):
+        model.compile(optimiser="adam", loss="mae")
+    assert type(model.optimizer).__name__ == "SGD" and model.loss == "mse"
+
+
+def test_keywords_close_to_none_still_pass_as_before(model):
+    """Keras 2's fit took workers= and use_multiprocessing=; Keras 3's compile jit_compile=:
+    programs written for them still run."""
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    history = model.fit(X, X, epochs=2, verbose=0, workers=2, use_multiprocessing=True)
+    assert len(history.history["loss"]) == 2
+    assert model.predict(X, verbose=0, max_queue_size=4).shape == (4, 2)
