@@ -11,6 +11,7 @@ import difflib
 import sys
 
 from .pytorch_habits import namespace_habit
+from .tf1_names import TF1_ONLY
 from .tf_names import TF_NAMES
 
 
@@ -59,10 +60,16 @@ def missing(space: str, module_name: str, name: str) -> AttributeError:
         said = f"; {why}" if why else ""
         return AttributeError(f"{message}: {qualified} is TensorFlow's, and tapeviz does not "
                               f"cover it{said}", name=name, obj=None)
+    if not space and name in TF1_ONLY:
+        return AttributeError(f"{message}: {qualified} was TensorFlow 1's, and "
+                              f"TensorFlow 2, which tapeviz follows, dropped it: "
+                              f"{TF1_ONLY[name]}",
+                              name=name, obj=None)
     habit = namespace_habit(qualified, name)
     if habit is not None:
         return AttributeError(f"{message}: {habit}", name=name, obj=None)
-    ours = [n for n in vars(module) if not n.startswith("_")]
+    # the public names where the namespace lists them: not its submodules (tapeviz.variable)
+    ours = getattr(module, "__all__", None) or [n for n in vars(module) if not n.startswith("_")]
     close = difflib.get_close_matches(name, ours, n=3, cutoff=0.75)
     if close:
         return AttributeError(f"{message}: TensorFlow has no {qualified} either; did you mean "
