@@ -13,10 +13,12 @@ from .convert import infer_array, to_array
 from .dtype_errors import ALL, mismatch, unconverted
 from .errors import OpError
 from .python_numbers import LIMIT, MADE, let_go, note
+from .string_values import NO_TEXT_KERNEL, math_refusal
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
 
 _NDARRAY = np.ndarray
+_TEXT = np.dtype(object)   # a tf.string tensor's arrays: routed to the conversion path
 # numpy's float scalar types, each its own: a 0-d value's dtype without reading `.dtype`
 # (~0.15 us on a numpy scalar)
 FLOAT_SCALAR_TYPES = {t: t for t in (np.float16, np.float32, np.float64, np.longdouble)}
@@ -62,8 +64,8 @@ def input_arrays(op, args):
                 y = y._value
                 kind = type(x)  # numpy scalars of one type share a dtype: skip the compare
                 if (kind is not type(y) or kind is _NDARRAY) and op.dtype_args is ALL \
-                        and x.dtype is not y.dtype and x.dtype != y.dtype:
-                    raise mismatch(op, args, ALL)
+                        and ((dtype := x.dtype) is not y.dtype or dtype is _TEXT):
+                    return _converted_arrays(op, args)   # a mismatch, or text: checked there
                 return x, y
             kind = type(y)
             if (kind is float or kind is int) and op.dtype_args is ALL:
@@ -107,6 +109,10 @@ def _converted_arrays(op, args):
         raise _naming_the_input(op, args, ref, error) from None
     if ref is None and op.dtype_args is ALL and len(arrays) > 1:
         arrays = _unify_python_values(op, args, arrays)
+    if op in NO_TEXT_KERNEL:   # (here, not in the forward: a compare of numbers pays nothing)
+        refused = math_refusal(op.name, arrays)
+        if refused is not None:
+            raise refused
     return arrays
 
 
@@ -131,8 +137,8 @@ def input_tensors(op, args):
             a, b = x._value, y._value
             kind = type(a)  # numpy scalars of one type share a dtype: skip the compare
             if (kind is not type(b) or kind is _NDARRAY) and op.dtype_args is ALL \
-                    and a.dtype is not b.dtype and a.dtype != b.dtype:
-                raise mismatch(op, args, ALL)
+                    and ((dtype := a.dtype) is not b.dtype or dtype is _TEXT):
+                input_arrays(op, args)   # raises for a mismatch, or text the op refuses
             if x_kind is Tensor:
                 if y_kind is Tensor:
                     return (a, b), args, (id(x), id(y)), False

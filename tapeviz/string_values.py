@@ -85,6 +85,12 @@ def is_text(array) -> bool:
     return getattr(array, "dtype", None) == _STRING
 
 
+# ops TF has no string kernel of whose numpy forward would compute on bytes (tf.less would
+# order them): dispatch_inputs refuses a string input of these on its conversion path, where
+# every string tensor's inputs go, so their forwards stay numpy's own
+NO_TEXT_KERNEL: set = set()
+
+
 def math_refusal(op_name: str, arrays) -> DTypeError | None:
     """What an op computing on numbers says when given a string tensor, as TF's kernels
     refuse the dtype by name; None when no input is one."""

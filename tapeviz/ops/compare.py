@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import arguments, dtypes
 from ..errors import InvalidArgumentError
-from ..string_values import math_refusal
+from ..string_values import NO_TEXT_KERNEL, math_refusal
 from .axes import normalize_axis
 from .kinds import _bools_only, _floats_only
 from .registry import defop
@@ -27,29 +27,17 @@ equal = defop("equal", operator.eq, label="==", kind="compare", broadcasting=Tru
               doc="x == y elementwise.")
 not_equal = defop("not_equal", operator.ne, label="!=", kind="compare", broadcasting=True,
                   nondiff=True, doc="x != y elementwise.")
-_ARRAY, _TEXT = np.ndarray, np.dtype(object)   # a tf.string tensor's value: an object array
-
-
-def _ordering(name: str, compare):
-    """`compare`, refusing string tensors as TF's Less/Greater kernels do (numpy would order
-    their bytes). Inline, and a numpy scalar passes on its type (its `.dtype` costs more than
-    an array's)."""
-    def forward(x, y):
-        if type(x) is _ARRAY and x.dtype is _TEXT or type(y) is _ARRAY and y.dtype is _TEXT:
-            raise math_refusal(name, (x, y))
-        return compare(x, y)
-    return forward
-
-
-less = defop("less", _ordering("less", operator.lt), label="<", kind="compare",
+less = defop("less", operator.lt, label="<", kind="compare",
              broadcasting=True, nondiff=True, doc="x < y elementwise.")
-less_equal = defop("less_equal", _ordering("less_equal", operator.le), label="<=",
+less_equal = defop("less_equal", operator.le, label="<=",
                    kind="compare", broadcasting=True, nondiff=True, doc="x <= y elementwise.")
-greater = defop("greater", _ordering("greater", operator.gt), label=">", kind="compare",
+greater = defop("greater", operator.gt, label=">", kind="compare",
                 broadcasting=True, nondiff=True, doc="x > y elementwise.")
-greater_equal = defop("greater_equal", _ordering("greater_equal", operator.ge), label=">=",
+greater_equal = defop("greater_equal", operator.ge, label=">=",
                       kind="compare", broadcasting=True, nondiff=True,
                       doc="x >= y elementwise.")
+# TF's Less/Greater kernels refuse string tensors; numpy would order their bytes
+NO_TEXT_KERNEL.update((less, less_equal, greater, greater_equal))
 logical_and = defop("logical_and", _bools_only("logical_and", np.logical_and, 2),
                     label="and", kind="compare",
                     broadcasting=True, nondiff=True, doc="x and y elementwise, on bools.")
