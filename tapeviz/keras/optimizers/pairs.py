@@ -15,7 +15,8 @@ from ...debugger.numerics import _where
 from ...debugger.variable_names import shown_name, shown_names
 from ...debugger.why_none import explain_missing_gradient
 from ...dispatch import unrecorded
-from ...errors import DTypeError, InvalidArgumentError, OpError, ShapeError, describe
+from ...errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, describe,
+                       in_tf_words)
 from ...fpwarnings import warn_from_user_line
 from ...ops.assign import cast
 from ...sourceinfo import user_source
@@ -26,6 +27,13 @@ _NOT_FROM_THE_LAST_CALL = (
     "it did not come from the last tape.gradient call; check that the loss depends on the "
     "variable and is computed inside the GradientTape block (with model.compile(), that a "
     "loss was given)")
+
+_USUAL_CAUSES = (
+    "the usual causes: the loss computed after the `with tf.GradientTape() as tape:` block "
+    "ends (compute it inside); a variable the loss does not use (a layer left out of call(), "
+    "a model built again after its optimizer); a value taken out of the tape with .numpy(), "
+    "float() or numpy math (np.clip, np.mean) and used again (keep it in tf ops); "
+    "tape.gradient given other variables than these")
 
 
 def _why_missing(var: Variable) -> str:
@@ -113,15 +121,7 @@ class PairChecks:
                     f"list()) is empty, so make zip(grads, variables) for each call; or "
                     f"{unbuilt}" if used_up else unbuilt))
         if not kept:
-            site = user_source()
-            variables = [v for _, v in pairs]
-            reasons = "; ".join(
-                f"{', '.join(repr(shown_name(var, variables)) for var in group)}: {why}"
-                + (f" (the same for the other {len(group) - 1})" if len(group) > 1 and
-                   repr(shown_name(group[0], variables)) in why else "")
-                for group, why in _reasons_by_cause(missing))
-            raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
-                             f"provided for any variable (all are None): {reasons}")
+            raise self._no_gradients(missing)
         if missing and self._warn_missing_gradients:
             where = _where(user_source())
             variables = [var for _, var in pairs]
@@ -131,6 +131,23 @@ class PairChecks:
                                     f"for variable {name!r} is None, so it is not updated: "
                                     f"{_why_missing(var)}")
         return kept
+
+    def _no_gradients(self, variables: list) -> InvalidArgumentError:
+        """Every gradient None: which variables, why each (why_none's reasons, one a cause),
+        the usual causes when no reason was found, at the user's line; nothing updated."""
+        causes = _reasons_by_cause(variables)
+        reasons = "; ".join(
+            f"{', '.join(repr(shown_name(var, variables)) for var in group)}: {why}"
+            + (f" (the same for the other {len(group) - 1})" if len(group) > 1 and
+               repr(shown_name(group[0], variables)) in why else "")
+            for group, why in causes)
+        tf_names = [var.name for var in variables]
+        return InvalidArgumentError(
+            f"{self.name}.apply_gradients", f"no gradients provided for any variable (all are "
+            f"None): {reasons}" + in_tf_words(f"No gradients provided for any variable: "
+                                              f"({tf_names},)"),
+            hint=_USUAL_CAUSES if any(why is _NOT_FROM_THE_LAST_CALL for _, why in causes)
+            else None)
 
     def _refuse_repeated(self, pairs: list) -> None:
         """A variable given twice: refused before any update (Keras would update it twice,
