@@ -33,7 +33,8 @@ from .. import events
 from ..debugger import breakpoint_listener
 from ..sourceinfo import source_from
 from ..threadstate import local as _thread
-from . import masks, modules, ops, stand_ins, unheard_backward, updates, values
+from . import (masks, modules, ops, python_calls, stand_ins, unheard_backward, updates,
+               values)
 from .mode import AdapterMode, by_form, hearers_of, local, output_test
 
 _getframe = sys._getframe
@@ -256,6 +257,7 @@ def _sync_hooks() -> None:
         _unstand_steps()
         stand_ins.install(False)
         unheard_backward.install(False)
+        python_calls.install(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         masks.forget()
@@ -271,6 +273,7 @@ def _sync_hooks() -> None:
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
         stand_ins.install(True)
         unheard_backward.install(True)
+        python_calls.install(True)
     every_op = events.listeners(events.OpExecuted)
     if any_recording() or any(bp.enabled and bp.layer is not None
                               for bp in breakpoint_listener.armed()) or any(

@@ -79,6 +79,8 @@ else:
         assert torch.nn.utils.clip_grad_norm_ is stand_ins._CLIP, "clip_grad_norm_ left wrapped"
         assert torch.nn.utils.clip_grad_value_ is stand_ins._CLIP_VALUE, \
             "clip_grad_value_ left wrapped"
+        assert torch.nn.functional.handle_torch_function is torch.overrides.handle_torch_function, \
+            "torch.nn.functional's handle_torch_function left standing in"
 
     @pytest.fixture
     def nothing_left(quiet_breakpoints):
