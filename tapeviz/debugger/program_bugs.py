@@ -76,6 +76,7 @@ from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
 from .over_clipped import gradients_over_clipped
 from .own_statistics import standardised_by_own_statistics
+from .repeated_layer import layers_repeated
 from .symmetry import symmetric_kernels
 from .threshold_accuracy import logits_thresholded, thresholded_against_one_hot
 from .training_data import evaluated_on_training_data
@@ -121,6 +122,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + truncated_input(by_op, nodes) + batch_mixed(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
+            + layers_repeated(by_op, nodes)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + batches_of_one_class(steps) + argmax_over_examples(steps, nodes)
             + thresholded_against_one_hot(steps, nodes) + logits_thresholded(steps, nodes)
