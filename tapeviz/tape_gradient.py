@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import sys
 import weakref
+from threading import get_ident
 
 import numpy as np
 
@@ -146,6 +147,10 @@ class Gradients:
         hearers = events.gradient_listeners
         if hearers:
             events.tell(hearers, events.GradientComputed(self, targets, flat_sources, result))
+        if counted_threads:   # a Runner's loop: its step counted here, no listener called
+            calls = counted_threads.get(get_ident())
+            if calls is not None:
+                calls.took(targets, flat_sources)
         for source in unwatched:   # after the tape is consumed: a warning raised as an error
             _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
         if unrecorded and not unwatched:
@@ -243,6 +248,31 @@ class Gradients:
         return None
 
 
+class GradientCalls:
+    """A thread's gradient calls as a Runner reads them (runner_gate.py): how many, and the
+    last one's targets, sources and their values' ids then. The tape counts those of the
+    threads in `counted_threads` itself, so a Runner running freely calls no listener a step
+    (a listener call costs the loop's thread ~2x its instructions in cache and branch misses:
+    bench_debugger's Runner rounds)."""
+
+    __slots__ = ("count", "targets", "sources", "value_ids")
+
+    def __init__(self):
+        self.count = 0
+        self.targets = self.sources = ()
+        self.value_ids = None   # None: sources not a list of variables (torch's, made later)
+
+    def took(self, targets, sources) -> None:
+        """One more gradient call, of `targets` by `sources`: the ids, not the values (a value
+        held could not be recycled, ops/recycler.py; a write rebinds the variable's value)."""
+        self.count += 1
+        self.targets, self.sources = targets, sources
+        self.value_ids = [id(source._value) for source in sources] \
+            if type(sources) is list else None
+
+
+counted_threads: dict = {}   # thread ident -> its GradientCalls, counted by `gradient` (a
+#                              Runner's thread while it runs; read only when not empty)
 _is_tensor = Tensor.__instancecheck__   # (type's own: isinstance(item, Tensor) as a C callable)
 _last_missing = None  # _remains() of the tape whose last gradient call returned a None (not
 #                       the tape: it would keep a persistent tape's values and the variables

@@ -331,8 +331,7 @@ def test_the_gate_unsubscribes_when_the_thread_ends(runners, outcome):
         return train(make_model(), LONG if outcome == "stopped" else 1)
 
     runner = runners(loop).start()
-    assert wait_until(lambda: runner._on_gradient in events.subscribers()
-                      or runner.state != "running")
+    assert wait_until(lambda: runner.step_count >= 1 or runner.state != "running")
     if outcome == "stopped":
         runner.stop()
     try:

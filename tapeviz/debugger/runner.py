@@ -18,6 +18,7 @@ from .. import events
 from ..errors import InvalidArgumentError, MisuseError, bad_argument
 from ..fpwarnings import warn_from_user_line
 from ..sourceinfo import user_source
+from ..tape_gradient import GradientCalls
 from . import live_runners
 from .given import check_training_function
 from .pause_point import PausePoint
@@ -78,13 +79,12 @@ class Runner(RunnerGate):
         self._stop = False                 # stop() asked; cleared once RunnerStopped is raised
         self._thread: threading.Thread | None = None
         self._ident: int | None = None
-        self.step_count = 0                # GradientComputed events seen: training steps
+        self._calls = GradientCalls()      # its gradient calls: steps, the last one's loss
+        self._tape_counts = None           # whether the tape counts them (None: no step yet)
         self.looped = False                # its first step ran inside a loop (runner_loop.py)
         self.op_count = 0                  # ops of the runner's thread the gate heard
         self._hearing = False              # whether the gate hears ops now
-        self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
-        self._last_sources: tuple = ()     # ... and sources: the variables it trains now
-        self._sources_before = None        # (its sources, their values' ids then): _mid_update
+        self._listening = False            # whether its listener hears gradient calls now
         self._judged = None                # (gradient call, its refusal or None): refusal()
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
@@ -126,6 +126,7 @@ class Runner(RunnerGate):
         live_runners.warn_of_paused_twins(self)
         self._started = time.monotonic()
         live_runners.started(self)
+        self._others_hear_again()
         route_output = _cell_output_router()
         self._thread = threading.Thread(target=self._main, args=(route_output,), daemon=True,
                                         name=f"tapeviz-runner-{self.name}")

@@ -6,7 +6,10 @@ the loop right after an op (forward or inside a backward step) or right after a 
 with nothing monkeypatched; ops run by any other thread (the caller inspecting tensors
 while the loop is paused) pass through untouched. The gate hears ops only while a pause,
 a step or a stop is pending (or the loop is paused): a loop left running keeps dispatch's
-fast path, and the runner hears only its gradient calls (to count steps).
+fast path. Its gradient calls the tape counts itself (`tape_gradient.counted_threads`): the
+runner's listener hears them only until its first step, and again while the gate hears ops,
+another runner runs beside it (the refusal of a shared variable) or the loop's steps come from
+another engine than the tape (torch's), which the first step tells.
 """
 from __future__ import annotations
 
@@ -15,11 +18,13 @@ import threading
 
 from .. import events
 from ..fpwarnings import warn_from_user_line
+from ..tape_gradient import Gradients, counted_threads
 from ..variable import Variable
 from . import live_runners
 from .pause_point import PausePoint
 from .runner_loop import ran_in_a_loop
 
+_TAPE_GRADIENT = Gradients.gradient.__code__
 _WHOLE_UPDATES: set = set()   # code of the functions a stop lets return (`whole_update`)
 
 
@@ -53,17 +58,58 @@ class RunnerStopped(BaseException):
 class RunnerGate:
     """The loop's thread and its gate; `Runner` sets their state and drives them."""
 
+    @property
+    def step_count(self) -> int:
+        """The loop's gradient calls (GradientComputed events): its training steps so far."""
+        return self._calls.count
+
+    @property
+    def _last_targets(self) -> tuple:
+        return self._calls.targets   # the last gradient call's targets (read when asked)
+
+    @property
+    def _last_sources(self):
+        return self._calls.sources   # ... and sources: the variables it trains now
+
+    @_last_sources.setter
+    def _last_sources(self, sources) -> None:   # (live_runners.refusal: its own, judged)
+        self._calls.sources = sources
+
+    @property
+    def _sources_before(self):
+        """(the last gradient call's sources, their values' ids then), or None: `_mid_update`."""
+        calls = self._calls
+        return None if calls.value_ids is None else (calls.sources, calls.value_ids)
+
     def _hear_ops(self) -> None:
         """Subscribe the gate to ops and VJP steps while a pause, a step or a stop is pending
-        or the loop is paused, and only then (the caller holds the lock)."""
-        wanted = self._ident is not None and (
-            self._request is not None or self._stop or self._state == "paused")
+        or the loop is paused, and only then; the listener of gradient calls then too, before
+        the first step, while another runner runs, and for an engine whose steps the tape
+        does not count (the caller holds the lock)."""
+        running = self._ident is not None
+        wanted = running and (self._request is not None or self._stop or self._state == "paused")
         if wanted != self._hearing:
             self._hearing = wanted
             if wanted:
                 events.subscribe(self._gate, kinds=(events.OpExecuted, events.VJPApplied))
             else:
                 events.unsubscribe(self._gate)
+        listen = running and (wanted or self._tape_counts is not True
+                              or live_runners.started_not_ended > 1)
+        if listen != self._listening:
+            self._listening = listen
+            if listen:
+                events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
+            else:
+                events.unsubscribe(self._on_gradient)
+
+    def _others_hear_again(self) -> None:
+        """Another runner started or ended: each one running decides again whether it hears
+        its gradient calls (the refusal of a variable two loops train needs them heard)."""
+        for other in live_runners.live():
+            if other is not self:
+                with other._cond:
+                    other._hear_ops()
 
     def _release(self) -> None:
         """Wake a paused loop; the caller holds the lock. The state flips at once, so a
@@ -75,9 +121,9 @@ class RunnerGate:
     def _main(self, route_output) -> None:
         self._ident = threading.get_ident()
         outcome = "failed"
-        events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
+        counted_threads[self._ident] = self._calls
         with self._cond:
-            self._hear_ops()  # a pause asked for before start
+            self._hear_ops()  # its gradient calls heard, and a pause asked for before start
         try:
             if route_output is not None:
                 route_output()
@@ -89,13 +135,14 @@ class RunnerGate:
             self.error, self._error_frames = exc, exc.__traceback__
         finally:
             live_runners.ended(self)
-            self._last_sources, self._sources_before = (), None
-            events.unsubscribe(self._on_gradient)
+            del counted_threads[self._ident]
+            self._calls.sources, self._calls.value_ids = (), None
             with self._cond:
                 self._ident = None
                 self._hear_ops()
                 self._state, self.paused_at, self._request = outcome, None, None
                 self._cond.notify_all()
+            self._others_hear_again()
 
     def _on_gradient(self, event) -> None:
         if threading.get_ident() != self._ident:
@@ -105,20 +152,19 @@ class RunnerGate:
             if refused is not None:
                 self.refused = refused
                 raise refused   # before it counts: a refused gradient call is no step
-        else:
-            self._last_sources = event.sources
-        sources = event.sources   # (torch's: a Later, its updates heard after the step ran)
-        # (by id: a value held could not be recycled, ops/recycler.py, +3.5k instructions a
-        # step of bench_debugger's loops; a write rebinds the value while the old one lives;
-        # a comprehension: 3.0k instructions for two sources, list(map(id, map(...))) 4.3k)
-        self._sources_before = (sources, [id(source._value) for source in sources]) \
-            if type(sources) is list else None
-        self.step_count += 1
-        if self.step_count == 1:
+        # the tape's own call, which counts itself once its listeners return (tell's caller)
+        by_tape = sys._getframe(2).f_code is _TAPE_GRADIENT
+        first = self._tape_counts is None
+        if first:   # the loop's engine, told by its first step
+            self._tape_counts = by_tape
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
-        self._last_targets = event.targets   # read as a float only when asked (last_loss)
+        if not by_tape or self._stop:   # (a stop raised here: the tape's count not reached)
+            self._calls.took(event.targets, event.sources)
         if self._stop:
             self._raise_stop(event)
+        if first and by_tape:
+            with self._cond:   # the tape counts the steps from now on
+                self._hear_ops()
 
     _on_gradient.says_its_own_errors = True   # (the refusal's: no note of the listener)
 

@@ -1,0 +1,114 @@
+"""A Runner running freely calls no listener a step: the tape counts its thread's gradient
+calls (`tape_gradient.counted_threads`). Its count, loss, stop between two updates and the
+refusal of a variable two loops train stay as they were while it heard every call."""
+import time
+
+import pytest
+
+import tapeviz as tf
+from tapeviz import events
+from tapeviz.debugger import Runner
+from tapeviz.tape_gradient import counted_threads
+
+T = 10.0   # the longest any single wait may take
+
+
+def wait_until(predicate, timeout=T):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.002)
+    return predicate()
+
+
+def loop(w, b, steps, losses, inside=None):
+    """The lecture's loop: a tape a step, then two hand-written updates (`inside(step)`
+    called between them)."""
+    for step in range(steps):
+        with tf.GradientTape() as tape:
+            loss = (tf.constant(2.0) - (tf.constant(float(step % 3)) * w + b)) ** 2
+        dw, db = tape.gradient(loss, [w, b])
+        losses.append(float(loss))
+        w.assign_sub(0.01 * dw)
+        if inside is not None:
+            inside(step)
+        b.assign_sub(0.01 * db)
+
+
+@pytest.fixture
+def runners():
+    made = []
+
+    def make(*args):
+        made.append(Runner(*args))
+        return made[-1]
+    yield make
+    for runner in made:
+        runner.stop()
+        if runner._thread is not None:
+            runner._thread.join(T)
+
+
+def test_a_free_running_loop_is_counted_by_the_tape_with_no_listener(runners):
+    losses = []
+    gate_free = []
+    runner = runners(loop, tf.Variable(0.5), tf.Variable(0.0), 10**6, losses)
+    runner.start()
+    assert wait_until(lambda: runner.step_count >= 3)
+    # heard until its first step (the engine and the loop judged), then counted by the tape
+    assert runner._on_gradient not in events.subscribers()
+    assert runner._gate not in events.subscribers()
+    gate_free.append(runner.step_count)
+    runner.pause()
+    assert runner.wait_paused(T)
+    assert runner._on_gradient in events.subscribers()   # heard again while paused
+    steps = runner.step_count
+    assert steps >= gate_free[0] and abs(runner.last_loss - losses[steps - 1]) < 1e-6
+    runner.resume()
+    assert wait_until(lambda: runner.step_count > steps + 2)
+    runner.stop()
+    assert runner.join(T) and runner.state == "stopped"
+    assert runner.step_count == len(losses) and runner.looped
+    assert runner._ident not in counted_threads and not counted_threads
+
+
+def test_a_stop_between_two_updates_of_a_counted_step_lets_the_second_run(runners):
+    w, b = tf.Variable(0.5), tf.Variable(0.0)
+    seen = {}
+
+    def stop_after_ws_update(step):
+        if step == 5:   # asked from the loop's own thread: no race with the step's end
+            seen["listening"] = runner._on_gradient in events.subscribers()
+            seen["w"] = float(w.numpy())
+            runner.stop()
+
+    losses = []
+    runner = runners(loop, w, b, 10**6, losses, stop_after_ws_update)
+    runner.start()
+    assert runner.join(T) and runner.state == "stopped"
+    assert seen["listening"] is False   # the tape counted that step
+    assert runner.step_count == 6 and len(losses) == 6
+    # b took step 5's update too (was 0.0 + six steps of it), w none after step 5's
+    twin_w, twin_b, twin_losses = tf.Variable(0.5), tf.Variable(0.0), []
+    loop(twin_w, twin_b, 6, twin_losses)
+    assert float(w.numpy()) == float(twin_w.numpy()) == seen["w"]
+    assert float(b.numpy()) == float(twin_b.numpy())
+
+
+def test_a_second_runner_makes_the_first_hear_its_calls_again(runners):
+    first = runners(loop, tf.Variable(0.5), tf.Variable(0.0), 10**6, [])
+    first.start()
+    assert wait_until(lambda: first.step_count >= 2)
+    assert first._on_gradient not in events.subscribers()
+    second = runners(loop, tf.Variable(0.5), tf.Variable(0.0), 10**6, [])
+    second.pause()
+    second.start()
+    assert second.wait_paused(T)
+    # two loops run: each gradient call is heard, to refuse a variable both would train
+    assert first._on_gradient in events.subscribers()
+    second.stop()
+    assert second.join(T)
+    assert wait_until(lambda: first._on_gradient not in events.subscribers())
+    steps = first.step_count
+    assert wait_until(lambda: first.step_count > steps)
