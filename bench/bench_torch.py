@@ -1307,6 +1307,47 @@ no CPU row could be read, so ideas were priced hot and cold in one process, pred
   cannot stop at the op (the eighteenth pass), and views of checked tensors are KEEPS_FINITE's
   already. So nan=True stays where the nineteenth pass left it (1.08x calm, 1.11x at load):
   on this mechanism the margin is the floor's (break_on(op) 1.03-1.07x), not the test's.
+
+Twenty-first pass, the floor by parts (issue 15: a margin for nan=True and a condition from a
+lower floor). Load 1.5 at the start, then 10-18 (eight sessions' suites and valgrind runs).
+The start (28x28, 9 rounds x 40 steps, --no-numpy, load 1.5): plain again 1.01x, an empty
+mode 1.08x, break_on(op) 1.05x, file:line 1.04x, nan=True 1.07x [1.02-1.26], a condition
+1.10x. Predictions first:
+- what a step sends to the mode with only a breakpoint armed (sys.setprofile, 8x8, 20
+  steps): 228 Python calls a step against plain's 159, +69: the handler 8 times (conv2d x2,
+  relu x2, mean, linear, cross_entropy, item), the optimizer's stand-in lifting and putting
+  back the mode (2 `_remove`, 2 `_push_under_users`), and ~45 of torch's own: F.relu x2 and
+  F.cross_entropy are Python functions that reach a mode through torch's Python
+  `handle_torch_function` (`_get_overloaded_args`, `_is_torch_function_mode_enabled`, the
+  generator context manager `_pop_mode_temporarily` with `_pop_mode`/`_push_mode`), 15 calls
+  each. No user-line lookup, node or module hook runs for an op nobody hears: those are
+  paid only by what is heard (nan, a condition, file:line; the passes before);
+- hot, one relu (32x16) a call (best of 9 x 5000, load ~1.5): plain 2.1-2.5 us, under a
+  mode that only calls through 10.7-12.9 us, our handler +0-2 us over it; `torch.relu`
+  (C, no Python way) under the same mode 5.2 us. Torch's Python way alone: its context
+  manager 2.6 us against 0.17 us for a raw pop and push; F.relu with the mode popped and
+  pushed around the handler directly 3.5 us against 10.7. By callgrind (2000 F.relu calls
+  under a call-through mode): 33.8 k -> 15.2 k instructions a call. (The thirteenth pass
+  priced the same idea at -1.0 k a call: its stand-in cannot have reached the calls);
+- kept (python_calls.py): while anyone listens, torch.nn.functional's and torch.functional's
+  `handle_torch_function` is a stand-in that pops the adapter's mode and calls its handler
+  when it is alone on the stack and the arguments are plain tensors, Parameters or None
+  (torch's way would find no override either); torch's own otherwise (a user's mode, a
+  subclass, another thread). Predicted -55 k instructions a step under break_on(op) and
+  nan=True (2 F.relu, 1 F.cross_entropy; 6.42 M -> ~6.37 M at 8x8, 1.028x -> ~1.019x), and
+  ~-0.005x CPU at 28x28, below what a run reads. Measured in one process, the stand-in
+  swapped for torch's own in alternating rounds (28x28, 9 rounds x 30 steps, each run
+  between two plain runs, load 14 -> 18): break_on(op) 1.075x [1.00-1.22] -> 1.036x
+  [0.97-1.11], nan=True 1.119x [0.96-1.16] -> 1.109x [1.04-1.14]; hot at that load (2000
+  calls, 15 alternating rounds) F.relu under break_on(op) 54.1 -> 28.2 us, F.cross_entropy
+  132.6 -> 85.4 us. The step's instruction counts (callgrind, 8x8, both ways, one process
+  each) had not finished at load 18 by this pass's stop;
+- left: the modes' C++ way for conv2d, mean, linear and item (~4-5 us hot each, torch's);
+  `loss.item()` lifted by a stand-in for `Tensor.item` (~2 us a step; Adam's six
+  `step_t.item()` would pay its Python call: net ~0, the seventeenth pass); leaf modules
+  run with the mode lifted when nobody hears their ops (conv2d +4.5 us hot under a mode,
+  linear +0.9): a stand-in `forward` per module class, and a route check per module call;
+  not built this pass.
 """
 from __future__ import annotations
 
