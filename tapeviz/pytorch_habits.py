@@ -10,12 +10,10 @@ Not a class `__getattr__`: CPython then stops specialising the class's attribute
 """
 from __future__ import annotations
 
-import os
-import site
 import sys
-import sysconfig
 
 from .errors import MissingAttributeError
+from .sourceinfo import in_a_library
 
 _IMMUTABLE = ("a Tensor is immutable in TF: write x = x {op} y; a tf.Variable updates in "
               "place with w.{method}(y)")
@@ -195,7 +193,7 @@ class Habit:
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
-        if _in_a_library(sys._getframe(1).f_code.co_filename):
+        if in_a_library(sys._getframe(1).f_code.co_filename):
             # numpy's np.sum(x) tries x.sum first: a probe, not a habit, so the plainest
             # error (the student's one looks up their line: it made np.sum(x) 4x slower)
             raise AttributeError(self.message)
@@ -207,24 +205,6 @@ class SetHabit(Habit):
 
     def __set__(self, obj, value):
         raise habit_error(obj, self.kind, self.name)
-
-
-# where installed code lives: the scheme's paths, and site's (Debian's apt packages in
-# dist-packages, `pip install --user`'s user site, which the scheme does not name)
-_LIBRARIES = tuple({os.path.normcase(os.path.join(os.path.abspath(path), ""))
-                    for path in [*(sysconfig.get_paths()[key] for key in
-                                   ("stdlib", "platstdlib", "purelib", "platlib")),
-                                 *site.getsitepackages(), site.getusersitepackages(),
-                                 os.path.dirname(__file__)]})
-_library_files: dict = {}   # file name -> whether it is a library's (tapeviz's own included)
-
-
-def _in_a_library(filename: str) -> bool:
-    found = _library_files.get(filename)
-    if found is None:
-        found = _library_files[filename] = \
-            os.path.normcase(os.path.abspath(filename)).startswith(_LIBRARIES)
-    return found
 
 
 def add_habits(cls, kind: str, settable=()) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import linecache
 import os
+import site
 import sys
+import sysconfig
 
 from .statements import statement_at
 
@@ -283,6 +285,26 @@ def exclude_package(directory: str) -> None:
         _not_user = _not_user + (directory,)
         for filename in _own:   # files seen before now are judged again
             _own[filename] = filename.startswith(_not_user)
+
+
+# where installed code lives: the scheme's paths, and site's (Debian's apt packages in
+# dist-packages, `pip install --user`'s user site, which the scheme does not name)
+_LIBRARIES = tuple({os.path.normcase(os.path.join(os.path.abspath(path), ""))
+                    for path in [*(sysconfig.get_paths()[key] for key in
+                                   ("stdlib", "platstdlib", "purelib", "platlib")),
+                                 *site.getsitepackages(), site.getusersitepackages(),
+                                 os.path.dirname(__file__)]})
+_library_files: dict = {}   # file name -> whether it is a library's (tapeviz's own included)
+
+
+def in_a_library(filename: str) -> bool:
+    """Whether `filename` is installed code (the standard library, a package, tapeviz), not
+    the user's own script, module or notebook cell."""
+    found = _library_files.get(filename)
+    if found is None:
+        found = _library_files[filename] = \
+            os.path.normcase(os.path.abspath(filename)).startswith(_LIBRARIES)
+    return found
 
 
 def _intern(frame) -> SourceInfo:

@@ -21,7 +21,7 @@ from .. import events
 from ..arguments import flag
 from ..errors import DTypeError, InvalidArgumentError, bad_argument
 from ..nonfinite import nonfinite_counts
-from ..sourceinfo import user_source
+from ..sourceinfo import in_a_library, user_source
 from . import breakpoint_listener as listener
 from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
 from .given import (check_source_line, condition_failed, condition_returned_none,
@@ -43,6 +43,9 @@ class Breakpoint:
         if action not in ACTIONS:
             raise bad_argument("break_on", "action", f"one of {ACTIONS}", action,
                                InvalidArgumentError)
+        if layer is not None and not isinstance(layer, str):
+            raise bad_argument("break_on", "layer", "a layer path (a str), e.g. "
+                               "'sequential/dense'", layer, DTypeError)
         if condition is not None and not callable(condition):
             raise bad_argument("break_on", "condition", "a callable taking the node, returning a "
                                "bool, e.g. lambda node: node.output.numpy().max() > 10",
@@ -99,12 +102,14 @@ class Breakpoint:
 
     def at(self, source) -> bool:
         """Whether `source` (a SourceInfo or None) is at the file:line this breakpoint names
-        (True when it names neither)."""
+        (True when it names neither); a line without a file, in the user's own files only."""
         if self.file is None and self.line is None:
             return True
         if source is None or self.line is not None and source.lineno != self.line:
             return False
-        return self.file is None or _same_file(source.filename, self.file)
+        if self.file is None:
+            return not in_a_library(source.filename)
+        return _same_file(source.filename, self.file)
 
     # ---- state ----------------------------------------------------------------------------
     def enable(self) -> "Breakpoint":
@@ -202,6 +207,8 @@ class Breakpoint:
             ("op", self.op), ("kind", self.kind), ("layer", self.layer), ("file", self.file),
             ("line", self.line), ("phase", self.phase), ("nan", self.nan or None),
             ("once", self.once or None)) if value is not None]
+        if self.line is not None and self.file is None:
+            fields.append("in your own files (not a library's)")
         if self.condition is not None:
             fields.append("condition=...")
         state = "" if self.enabled else " disabled"
@@ -226,7 +233,9 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     op, kind : an op name (``"matmul"``) or kind (``"conv"``), or a list of them.
     layer : a layer path; matches that scope and every scope under it
         (``"sequential/dense"``), or a run of segments inside it (``"dense"``).
-    file, line : the user's source: a basename or path suffix, and a line number. A blank
+    file, line : the user's source: a basename or path suffix, and a line number; a line
+        without a file is that line in the user's own files (scripts, modules, notebook
+        cells), never in a library's (the standard library, installed packages). A blank
         or comment line, or one past the end, is refused; code that can run no op
         (``a = 1 + 2``, ``return x``, a ``def`` line) is warned of, with the lines near it
         that can.

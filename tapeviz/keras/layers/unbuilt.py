@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from ...errors import MissingAttributeError
-from ...pytorch_habits import _in_a_library
+from ...sourceinfo import in_a_library
 
 
 class BuiltWeight:
@@ -21,7 +21,7 @@ class BuiltWeight:
         if layer is None:
             return self
         plain = f"{type(layer).__name__!r} object has no attribute {self.name!r}"
-        if _in_a_library(sys._getframe(1).f_code.co_filename):
+        if in_a_library(sys._getframe(1).f_code.co_filename):
             raise AttributeError(plain)   # a probe (hasattr in a library): no user line to look up
         raise MissingAttributeError(
             f"{type(layer).__name__}.{self.name}",
