@@ -34,7 +34,7 @@ from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
-from ..arguments import choice
+from ..arguments import choice, count
 from ..errors import DTypeError, bad_argument
 from ..node import OP, OUTPUT, RECORD_WIDTH, record
 from ..threadstate import raised_listeners, thread_state
@@ -122,10 +122,11 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         threads = choice("Recorder", "threads", threads, ("current", "all"))
         split = choice("Recorder", "split", split, ("gradient", "mark"))
         check_byte_budget(max_bytes)
+        first_index = count("Recorder", "first_index", first_index)
         self.max_bytes = int(max_bytes)
         self.threads = threads
         self.split = split
-        self.warn_every = max(1, int(warn_every))
+        self.warn_every = count("Recorder", "warn_every", warn_every, minimum=1)
         self._steps: deque[RecordedStep] = deque()   # finished steps, oldest first
         self._current = RecordedStep(first_index)
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates

@@ -20,10 +20,11 @@ import threading
 import traceback
 
 from .. import events
+from ..arguments import count, flag
 from ..errors import MisuseError, bad_argument
 from .dashboard_alerts import RunAlerts
 from .dashboard_controls import Controls
-from .dashboard_status import ENDED, Clock, Status, check_watched
+from .dashboard_status import ENDED, Clock, Status, check_clock, check_watched
 from .dashboard_steps import NORMS_TITLE, StepLog
 from .dashboard_tape import StepTape
 from .front import STATIC, module
@@ -85,6 +86,10 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             raise bad_argument("Dashboard", "max_rate", "a positive number of pushes a second "
                                "(10)", max_rate)
         check_settings("Dashboard", max_points, smoothing)
+        max_nodes = count("Dashboard", "max_nodes", max_nodes, minimum=1)
+        show_tape = flag("Dashboard", "show_tape", show_tape)
+        show_alerts = flag("Dashboard", "show_alerts", show_alerts)
+        check_clock("Dashboard", clock)
         check_watched("Dashboard", runner, recorder)
         super().__init__(**kwargs)
         self._own_layout = None if "layout" in kwargs else self.layout

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ..errors import DTypeError, describe
+from ..errors import DTypeError, bad_argument, describe
 from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
 from .series import chart_number
@@ -125,6 +125,16 @@ def check_watched(call: str, runner, recorder) -> None:
                                f"{describe(recorder)}",
                          hint="rec = tapeviz.debugger.Recorder(); Dashboard(recorder=rec); "
                               "then with rec: ...")
+
+
+def check_clock(call: str, clock) -> None:
+    """Refuse a clock without Clock's two methods, which the push timer would call in its
+    own thread, where the error would reach no one."""
+    if clock is not None and not (callable(getattr(clock, "now", None))
+                                  and callable(getattr(clock, "wait", None))):
+        raise bad_argument(call, "clock", "None or an object with Clock's now() and "
+                           "wait(closed, seconds), e.g. tapeviz.viz.dashboard_status.Clock()",
+                           clock, DTypeError)
 
 
 def _raised_at(exc: BaseException) -> str:
