@@ -281,12 +281,11 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
             if self._updates_unheard():   # nobody hears an update op: no op need run
                 updated = self._unheard_update(grads, pairs, lr, step)
                 if updated is not None:
-                    for variable, value in updated:
-                        variable._value = value
                     # its assign_add unheard too (`_updates_unheard`): its forward alone,
                     # not a dispatch converting the 1 (~13 us an apply)
                     counter = self._iterations
-                    counter._value = assign_add.forward(counter._value, _ONE_STEP)
+                    interrupts.set_whole(updated, counter,
+                                         assign_add.forward(counter._value, _ONE_STEP))
                     return
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
             # a debugger quit; a Runner's stop lets the apply return); held only while one

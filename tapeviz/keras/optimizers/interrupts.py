@@ -3,7 +3,9 @@ thread between any two bytecodes) that arrives while someone hears an optimizer'
 (a Recorder: the apply is long, interrupts land in it) is held until the apply has ended:
 every variable, slot and `iterations` took the step, and running the cell again trains on
 as if the interrupt had come between two steps. Not while a breakpoint may stop an update:
-its debugger session must take Ctrl-C, and the apply puts its values back (`_apply`)."""
+its debugger session must take Ctrl-C, and the apply puts its values back (`_apply`).
+An unheard apply, whose update is computed off the ops, sets its new values all at once
+(`set_whole`): too short a window to hold SIGINT for (two sigaction calls, ~21 us)."""
 from __future__ import annotations
 
 import signal
@@ -45,3 +47,19 @@ def held():
             signal.signal(signal.SIGINT, previous)
         if arrived:
             previous(signal.SIGINT, arrived[0])
+
+
+def set_whole(updated: list, counter, counted) -> None:
+    """Give each (variable or slot, new value) of `updated` its value and `counter` (the
+    optimizer's iterations) `counted`, every one of them even when a KeyboardInterrupt
+    arrives midway: each set is idempotent, so they are all set again, then it is raised.
+    Before, one between the sets left m and v moved, weights not, iterations not counted."""
+    try:
+        for variable, value in updated:
+            variable._value = value
+        counter._value = counted
+    except KeyboardInterrupt:
+        for variable, value in updated:
+            variable._value = value
+        counter._value = counted
+        raise
