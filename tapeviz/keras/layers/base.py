@@ -341,8 +341,8 @@ class Layer(Tracked):
             if within is None and self._ONE_TENSOR:   # (numbers in it were refused as such)
                 raise list_refused(self, converted)
             return converted
-        if isinstance(inputs, (np.ndarray, np.generic)):
-            return self._autocast_tensor(constant(inputs))
+        if isinstance(inputs, (np.ndarray, np.generic)) or hasattr(type(inputs), "__array__"):
+            return self._autocast_tensor(constant(inputs))   # an array-like (a torch tensor)
         if inputs is None or isinstance(inputs, (bool, int, float)):   # as Keras 3 refuses
             came = f"{inputs!r} ({type(inputs).__name__})"               # them, nested too
             if within is not None:
