@@ -1,0 +1,17 @@
+"""What the notebooks' text tells a newcomer about what they will see."""
+import json
+import pathlib
+
+NOTEBOOKS = pathlib.Path(__file__).parent.parent / "notebooks"
+
+
+def test_notebook_01_says_its_export_keeps_the_half_stepped_view_and_how_to_save_the_whole():
+    """The demo's eager_basics.html, opened in a browser, showed every variable dashed
+    ('none reached it') because the export was saved two steps into the backward pass, and
+    the text before it said nothing of it."""
+    cells = json.loads((NOTEBOOKS / "01_eager_basics.ipynb").read_text())["cells"]
+    saving = next(i for i, cell in enumerate(cells)
+                  if cell["cell_type"] == "code" and "widget.save(" in "".join(cell["source"]))
+    before = "".join(cells[saving - 1]["source"])
+    assert "two steps into the backward pass" in before
+    assert "widget.continue_()" in before
