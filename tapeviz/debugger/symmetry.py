@@ -34,8 +34,8 @@ def _fix(variable, node, name: str) -> str:
                     f"{shape}).requires_grad_()")
         path = as_code(variable.name)
         parameter = ("layer.weight" if "/" in variable.name   # a layer called alone
-                     else path if "[" in path.split(".", 1)[0]   # 'encoder[0].weight': an
-                     else "model." + path)   # nn.Sequential by the name the code gives it
+                     else "model." + path if _under_the_root(variable.name, node.scope)
+                     else path)   # 'encoder[0].weight': an nn.Sequential by its code's name
         return (f"fix: drop the constant or zero init (torch's layers draw their weights at "
                 f"random), or draw them: nn.init.xavier_uniform_({parameter})")
     if "/" in variable.name:   # a Keras layer's kernel
@@ -43,6 +43,16 @@ def _fix(variable, node, name: str) -> str:
                 "draws each unit's weights at random)")
     return (f"fix: initialise it at random, as Keras does (glorot_uniform): "
             f"tf.Variable(tf.keras.initializers.GlorotUniform()(shape={shape}))")
+
+
+def _under_the_root(name: str, scope: str | None) -> bool:
+    """Whether torch parameter `name` is named from inside its root module ('body.0.weight'
+    of scope 'Net/body/0', reached as model.body[0].weight), not from the root's own name
+    ('model.0.weight' of an nn.Sequential bound to `model`, scope 'Sequential/0')."""
+    module = name.rsplit(".", 1)[0].split(".")
+    if scope:
+        return scope.split("/")[1:] == module
+    return not (len(module) > 1 and module[1].isdigit())   # no scope: 'model.0' a root's
 
 
 def symmetric_kernels(by_op: dict, nodes, gradients: dict, named=frozenset()) -> list:
