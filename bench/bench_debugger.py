@@ -1076,7 +1076,12 @@ makes an int and an audit event; holding the values instead would keep a step's 
 parameters alive through the next forward pass). CPU, the lecture's loop (5 epochs) in one
 process, plain, this Runner and a Runner whose listener hears every step (the design before,
 kept subscribed by a subclass), 15 rounds alternated, load 16-18: best 1.032x against 1.067x,
-median of the round ratios 1.048x against 1.079x (read to +-0.03x at that load).
+median of the round ratios 1.048x against 1.079x (read to +-0.03x at that load). With it
+(2808ffc), this file's rows (best of 7, load 17-18): the Runner lecture's 0.99x, regression
+1.04x; file:line lecture's 1.06x, regression 1.03x; bench_vs_torch --quick (load 16-17): the
+Runner CNN 1.00x, lecture's 0.97x; file:line 1.11x, lecture's 1.09x (1.074x by instructions,
+415.5k of 386.7k: untouched this round; its 4 untaped ops' walks, whose per-code key is an
+id(), ~450 instructions by the micro above, still the largest part).
 """
 from __future__ import annotations
 
