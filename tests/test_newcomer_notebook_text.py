@@ -15,3 +15,13 @@ def test_notebook_01_says_its_export_keeps_the_half_stepped_view_and_how_to_save
     before = "".join(cells[saving - 1]["source"])
     assert "two steps into the backward pass" in before
     assert "widget.continue_()" in before
+
+
+def test_notebook_04_says_how_to_install_torch_in_the_clone_readmes_first_command_made():
+    """In the venv of README's first command (no torch), notebook 04 stops at `import
+    torch`; its text named only `pip install "tapeviz[torch]"`, not the clone's
+    `.venv/bin/pip install -e ".[torch]"`, nor the restart."""
+    cells = json.loads((NOTEBOOKS / "04_pytorch_debugging.ipynb").read_text())["cells"]
+    said = "".join(cells[0]["source"])
+    assert '.venv/bin/pip install -e ".[torch]"' in said
+    assert "restart the kernel" in said and "No module named 'torch'" in said
