@@ -86,6 +86,9 @@ function render({ model, el }) {
       "Fit the graph to the pane"]].map(button);
   const svgButton = button(["tv-svg", "↓ SVG", "Download the graph as an SVG file",
     () => download("tape.svg", model.get("svg"), "image/svg+xml"), "Download the graph as SVG"]);
+  const htmlButton = button(["tv-html", "↓ HTML", "Download a self-contained HTML file: "
+    + "graph, alerts and inspector, offline", () => send("export_html"),
+    "Download as an HTML file"]);
   // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads;
   // a screen reader names each group as the eye reads it
   const group = (name, ...children) => h("span", { class: "tv-tools", role: "group",
@@ -98,10 +101,7 @@ function render({ model, el }) {
       "Backward:"), ...stepping),
     stepBox,
     group("Zoom", ...zooming),
-    group("Download", svgButton,
-      h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
-                    "aria-label": "Download as an HTML file",
-                    onclick: () => send("export_html") }, "↓ HTML")));
+    group("Download", svgButton, htmlButton));
   const statusPlace = statusRow(toolbar, status);
   // found once the cell returns (widget_checks.py): said by a screen reader when they come
   const alerts = h("div", { class: "tv-alerts", "aria-live": "polite" });
@@ -203,7 +203,7 @@ function render({ model, el }) {
   function drawButtons() {
     const empty = Boolean(model.get("empty"));
     const done = !empty && Boolean((model.get("stepper") || {}).done);
-    for (const b of [...stepping, ...zooming, svgButton]) {
+    for (const b of [...stepping, ...zooming, svgButton, htmlButton]) {
       b.disabled = empty;
       b.title = !empty ? b.dataset.title : stepping.includes(b)
         ? "Nothing recorded, so no backward pass to step: the graph pane says how to record one"
@@ -270,8 +270,12 @@ function render({ model, el }) {
     panel.idle(false);
     const buttons = (payload.actions || []).map((action) => {
       const [label, title] = ACTIONS[action](payload.op);
+      // with no breakpoint set there is nothing to clear: disabled, its tooltip says why
+      const idle = action === "clear_breaks" && !list.length;
       // an op's long name wraps after an underscore inside the panel (it ran past its edge)
-      return h("button", { class: `tv-action tv-${action}`, title, onclick: () => send(action) },
+      return h("button", { class: `tv-action tv-${action}`, onclick: () => send(action),
+        title: idle ? "No breakpoint is set, so there is none to clear: the buttons beside it "
+          + "set one" : title, ...(idle ? { disabled: "" } : {}) },
         ...snakeBreakable(label));
     });
     const top = side.scrollTop;
