@@ -3,12 +3,16 @@ expected and what it got (dispatch raises it from the user's line), keeping the 
 op was given for the debugger."""
 from __future__ import annotations
 
+import difflib
+import inspect
+import re
 from typing import NoReturn
 
 import numpy as np
 
-from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError, KernelDTypeError,
-                     OpError, ShapeError, allocation_error, broadcast_words)
+from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError,
+                     InvalidArgumentTypeError, KernelDTypeError, OpError, ShapeError,
+                     allocation_error, broadcast_words)
 from .dtypes import shown_name
 from .string_values import math_refusal
 from .tensor import Tensor
@@ -68,6 +72,8 @@ def _explanation(op, arrays, params, exc) -> OpError:
                                 getattr(exc, "dtype", None), exc,
                                 f"its inputs {', '.join(_describe(a) for a in arrays)}, "
                                 f"params {params}")
+    if isinstance(exc, TypeError) and "unexpected keyword argument" in str(exc):
+        return _keyword_refused(op, arrays, params, str(exc))
     refused = math_refusal(op.name, arrays)   # numpy's bytes arithmetic failing on text
     if refused is not None:
         return refused
@@ -82,6 +88,27 @@ def _explanation(op, arrays, params, exc) -> OpError:
         return ShapeError(op.name, f"operand shapes must broadcast together; got {got}{tf_words}")
     cls = DTypeError if isinstance(exc, TypeError) else InvalidArgumentError
     return cls(op.name, f"{exc}; got {got}" if got else str(exc))
+
+
+def _keyword_refused(op, arrays, params: dict, said: str) -> OpError:
+    """A keyword the op's function does not take (`tf.nn.relu(x, nmae='r')`), named with the
+    one meant; was said as a dtype error in the forward's own words
+    ('_kinds_only.<locals>.checked() got an unexpected keyword argument')."""
+    word = re.search(r"keyword argument '(\w+)'", said)
+    word = word.group(1) if word else said
+    try:
+        parameters = list(inspect.signature(op.forward).parameters.values())[len(arrays):]
+    except (TypeError, ValueError):   # a numpy ufunc's forward: no signature to read
+        parameters = []
+    taken = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    taken.append("name")
+    close = difflib.get_close_matches(word, taken, n=1, cutoff=0.6)
+    given = f"={params[word]!r}" if word in params else ""
+    return InvalidArgumentTypeError(
+        op.name, f"keyword argument not understood: {word}{given}; in TensorFlow's words: "
+                 f"{op.name}() got an unexpected keyword argument {word!r}",
+        hint=f"did you mean {close[0]}{given}?" if close else
+        f"{op.name}'s keyword arguments: {', '.join(taken)}")
 
 
 def _describe(array) -> str:

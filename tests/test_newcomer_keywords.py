@@ -54,3 +54,24 @@ def test_keywords_close_to_none_still_pass_as_before(model):
     history = model.fit(X, X, epochs=2, verbose=0, workers=2, use_multiprocessing=True)
     assert len(history.history["loss"]) == 2
     assert model.predict(X, verbose=0, max_queue_size=4).shape == (4, 2)
+
+
+@pytest.mark.parametrize("call, given, meant", [
+    (lambda x: tf.nn.relu(x, nmae="r"), "nmae='r'", "did you mean name='r'?"),
+    (lambda x: tf.clip_by_value(x, clip_min=0.0, clip_max=1.0), "clip_min=0.0",
+     "did you mean clip_value_min=0.0?"),
+    (lambda x: tf.square(x, nmae="s"), "nmae='s'", "did you mean name='s'?"),
+    (lambda x: tf.nn.relu(x, alpha=0.2), "alpha=0.2", "relu's keyword arguments: name"),
+], ids=["relu-nmae", "clip-clip_min", "square-nmae", "relu-alpha"])
+def test_an_op_given_a_keyword_it_lacks_names_it_and_the_one_meant_not_a_dtype_error(call,
+                                                                                    given,
+                                                                                    meant):
+    """tf.nn.relu(x, nmae='r') raised DTypeError 'relu: _kinds_only.<locals>.checked() got
+    an unexpected keyword argument 'nmae'; got float32[2]': a dtype error, in the words of
+    tapeviz's internal function."""
+    with pytest.raises(InvalidArgumentTypeError) as info:
+        call(tf.constant([1.0, -2.0]))
+    message = str(info.value)
+    assert f"keyword argument not understood: {given}" in message and meant in message
+    assert "<locals>" not in message and "dtype" not in message
+    assert "test_newcomer_keywords.py" in message
