@@ -743,6 +743,33 @@ simulation, instructions.misses): a step, plain -> Recorder,
 The regression loop's misses rise about as its instructions do, and its CPU ratio sits near
 its instruction ratio; the lecture's plain loop runs so little distinct code that the
 Recorder's paths double its I1 misses: the lecture's extra ~0.2x by CPU is its code footprint.
+Round 38: which C code a followed lecture step runs that the plain one never does (callgrind
+--cache-sim, one epoch, per function, plain -> Recorder at 0aad82b: I1 misses a step 838 ->
+1,791). The +953 are spread: the eval loop's own +155, then list_extend +31 (plain never
+extends a list), vgetargskeywords +25 with convertitem +7 (argument parsing: min/max and the
+locks' acquire, most of it the Recorder's start, learning and stop inside the counted epoch),
+tuple slicing +17 with the slice's index helpers +15, dict resizes and new key tables +46
+(Sink.begin's `made` copied from the seeds and grown ~16 entries a step), the Recorder's
+RLock a step +26, frame.f_code +12, and ~40 more of +3 to +15 each. Built, predicted ~-60 I1
+misses and ~-2k instructions a step: a branch that keeps one input from outside, or both of
+an op's two (all 11 of the lecture's branches that keep inputs; a random op's output or
+three inputs take dispatch_followed.keep_outside, as before), keeps them by appends
+(`Branch.one`, `Branch.pair`), not `outside.extend(arrays[slice])`. Valgrind, one
+epoch, a step, 0aad82b's tree alone and with the change, each a worktree, PYTHONPATH on it:
+  plain 387.4k, I1 841, D1 read 1,980
+  Recorder 533.2k (1.376x), I1 1,790 (2.13x), D1 read 3,488  ->  529.3k (1.366x), I1 1,634
+  (1.94x), D1 read 3,400: list_extend -21, tuple slicing -21, the slice's helpers -15, the
+  eval loop -39, the rest knock-on (less code: fewer conflicts).
+CPU, --recorder, best of 5, the two trees alternated three times (22:09-22:10, load 8-13:
+read to +-0.07x): regression 1.44x, 1.32x, 1.34x -> 1.38x, 1.32x, 1.43x; lecture's 1.58x,
+1.62x, 1.63x -> 1.65x, 1.62x, 1.52x: no change this noise can show (-156 misses at ~4 ns is
+~0.6 us of a ~74 us step). Still MISSED. Left, priced above by their misses: the `made` dict's
+copy and resizes (~46 a step: a dict kept across segments, or the producers checked without
+one), the per-step RLock (~26), frame.f_code (~12).
+Found, not fixed (tests/test_recorder_kept_inputs.py, xfail strict): an update that reads a
+forward output of its step where its program read a gradient given follows the program (both
+are "from outside" to the check; only outputs some program reads are linked), and its input
+is shown from outside, not as the op that made it.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second

@@ -80,11 +80,15 @@ def dispatch_sunk(op, args, params, state, sink):
         sink.made[id(ans)] = branch.depth - 1   # (its index in `outs`: no len call)
         sink.outs.append(ans)
         sink.at = branch
-        if branch.outside:
-            sink.outside.extend(arrays[branch.kept] if branch.kept is not None
-                                else compress(arrays, branch.outside))
-            if branch.keeps_output:
-                sink.outside.append(ans._value)
+        if branch.outside:   # (keep_outside's usual two cases inline: no call)
+            if (one := branch.one) is not None:
+                sink.outside.append(arrays[one])
+            elif branch.pair:
+                outside = sink.outside
+                outside.append(arrays[0])
+                outside.append(arrays[1])
+            else:
+                keep_outside(sink.outside, branch, arrays, ans)
         return ans
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
@@ -135,10 +139,25 @@ def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
     sink.outs.append(ans)
     sink.at = branch
     if branch.outside:
-        sink.outside.extend(arrays[branch.kept] if branch.kept is not None
-                            else compress(arrays, branch.outside))
-        if branch.keeps_output:
-            sink.outside.append(ans._value)
+        keep_outside(sink.outside, branch, arrays, ans)
+
+
+def keep_outside(outside: list, branch, arrays: tuple, ans) -> None:
+    """Keep in `outside` the values of the inputs (`arrays`) from outside the segment of an
+    op that followed `branch`, and a random op's output `ans`: one input or an op's two by
+    appends (a loop's usual ops: no slice or list.extend, C code a plain loop never runs and
+    a followed step's I-cache then holds), else the branch's slice or mask."""
+    one = branch.one
+    if one is not None:
+        outside.append(arrays[one])
+    elif branch.pair:
+        outside.append(arrays[0])
+        outside.append(arrays[1])
+    else:
+        outside.extend(arrays[branch.kept] if branch.kept is not None
+                       else compress(arrays, branch.outside))
+    if branch.keeps_output:
+        outside.append(ans._value)
 
 
 def producers_of(producer_of, ids: tuple) -> tuple:
@@ -215,11 +234,15 @@ def dispatch_followed(op, args, params, state, route, sink):
             if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
                 sink.nodes.append(node)
             sink.at = branch
-            if branch.outside:
-                sink.outside.extend(arrays[branch.kept] if branch.kept is not None
-                                    else compress(arrays, branch.outside))
-                if branch.keeps_output:
-                    sink.outside.append(ans._value)
+            if branch.outside:   # (as in dispatch_sunk)
+                if (one := branch.one) is not None:
+                    sink.outside.append(arrays[one])
+                elif branch.pair:
+                    outside = sink.outside
+                    outside.append(arrays[0])
+                    outside.append(arrays[1])
+                else:
+                    keep_outside(sink.outside, branch, arrays, ans)
             return ans
         sink.leave()   # taped otherwise than its program's op, found after it ran untimed: 0.0
     sink += (node, taped, perf_counter() - started if started else 0.0, op, ans._value,
@@ -229,5 +252,5 @@ def dispatch_followed(op, args, params, state, route, sink):
     return ans
 
 
-__all__ = ["dispatch_sunk", "dispatch_followed", "follow_branch", "producers_of", "same_params",
-           "OUTSIDE"]
+__all__ = ["dispatch_sunk", "dispatch_followed", "follow_branch", "keep_outside",
+           "producers_of", "same_params", "OUTSIDE"]

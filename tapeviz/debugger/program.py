@@ -70,12 +70,15 @@ class Branch(dict):
     `last`: the branch after it tried first (the only one, else the one last found);
     `code`, `caller_code` and `signature`: what dispatch compares of a later op in one go,
     learned as its op is first found (call_site.learn_signature); `site`: the frames its
-    op's line is checked by where the signature does not match (call_site.site_of)."""
+    op's line is checked by where the signature does not match (call_site.site_of);
+    `one`: the index of the one input it keeps, when it keeps one, and `pair`: whether it
+    keeps both of its two (dispatch appends them: no slice, no list.extend, C paths a plain
+    loop never runs, for a loop's usual ops)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
                  "outside", "kept", "producers", "variables", "reads", "python",
                  "keeps_output", "count", "splits", "only", "last", "site", "code", "caller_code",
-                 "signature")
+                 "signature", "one", "pair")
 
     def __init__(self, parent=None, fields=None, producers=()):
         super().__init__()
@@ -84,6 +87,7 @@ class Branch(dict):
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
         self.kept = None   # the slice of its inputs `outside` keeps, when they are one run
+        self.one, self.pair = None, False   # (its one input kept; its two inputs kept)
         self.only = self.last = None
         self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
         # what dispatch compares of a later op in one go, once learned (call_site.py)
@@ -111,6 +115,9 @@ class Branch(dict):
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
             self.kept = _run_of(mask)
+            if not self.keeps_output:   # (a random op's output: dispatch_followed.keep_outside)
+                self.one = mask.index(True) if sum(mask) == 1 else None
+                self.pair = mask == (True, True)
             if self.keeps_output and not self.outside:
                 self.outside = (False,)   # truthy: dispatch then keeps the output
 
