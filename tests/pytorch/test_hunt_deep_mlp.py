@@ -84,9 +84,13 @@ def test_negative_biases_kill_the_relus_from_the_first_step():
     findings = diagnose(recorded_steps(train, steps=3, bias=-5.0))
     [finding] = findings   # one cause: before, one finding a layer, ten
     assert finding.kind == "dead_relu"
-    assert finding.message.startswith("dead ReLU: relu in layer Sequential/1 outputs only zeros")
+    # its layers named as the code reaches them, as the gradient norms name them (model[0]
+    # (Linear)); the scope, Sequential/1, was said before
+    assert finding.message.startswith("dead ReLU: relu in layer model[1] (ReLU) outputs only "
+                                      "zeros")
     assert "; 9 more ReLU layers after it, which its zeros feed, output only zeros too " \
-           "(Sequential/3, ..., Sequential/19: 10 dead layers, 320 units an example in all)" \
+           "(model[3] (ReLU), ..., model[19] (ReLU): 10 dead layers, 320 units an example in " \
+           "all)" \
         in finding.message
     here = "tests/pytorch/test_hunt_deep_mlp.py"
     assert "it was dead from the first recorded step (step 1): its initial weights or bias " \
