@@ -180,14 +180,18 @@ def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
         if found[-1] is None:
             return []
     node, step = found[0], trained[-1]
+    torch = "training" in node.params
+    averages, fix = (("running averages", "call model.train() before training (model.eval() "
+                      "is still on)") if torch else
+                     ("moving averages", "call the model with training=True in the training "
+                      "step: model(x, training=True) (model(x) runs BatchNormalization in "
+                      "inference mode)"))
     message = (f"step {step.number} trained (it computed gradients), but batch_norm in layer "
                f"{node.scope} ran in inference mode, as in each of the last {count} training "
-               f"steps: it normalises by its moving averages, which have never moved from "
+               f"steps: it normalises by its {averages}, which have never moved from "
                f"their start (mean 0, variance 1), so it does not normalise at all and never "
                f"learns the data's statistics (evaluation later uses them); at "
-               f"{_where(node.source)}; fix: call the model with training=True in the "
-               f"training step: model(x, training=True) (model(x) runs BatchNormalization in "
-               f"inference mode)")
+               f"{_where(node.source)}; fix: {fix}")
     return [Finding("inference_mode_in_training", message, node)]
 
 
@@ -195,6 +199,8 @@ def _batch_norm_off(step):
     """The first node of a Keras batch norm layer of `step` that read its moving averages at
     their initial values and moved none, when every such layer did; else None."""
     nodes = step.nodes
+    if "batch_norm" in map(_op_names, nodes):
+        return _torch_batch_norm_off(nodes)
     if "batch_normalization" not in "\n".join(map(_scopes, nodes)):
         return None   # no batch norm layer ran (the scan runs in C)
     layers: dict = {}   # scope -> [its nodes]
@@ -213,4 +219,19 @@ def _batch_norm_off(step):
                 not np.all(variance._value == 1):
             return None   # normalised by the batch, or by averages learnt before
         first = first or nodes[0]
+    return first
+
+
+def _torch_batch_norm_off(nodes):
+    """The first torch batch_norm node of `nodes` that ran with training=False on running
+    averages at their initial values (mean 0, variance 1), when every one did; else None."""
+    first = None
+    for node in nodes:
+        if node.phase != "forward" or node.op.name != "batch_norm":
+            continue
+        mean, variance = (tuple(node.inputs[1:3]) + (None, None))[:2]
+        if node.params.get("training", True) or mean is None or variance is None or \
+                np.any(mean._value) or not np.all(variance._value == 1):
+            return None   # normalised by the batch, or by averages learnt before
+        first = first or node
     return first
