@@ -75,3 +75,25 @@ def test_an_op_given_a_keyword_it_lacks_names_it_and_the_one_meant_not_a_dtype_e
     assert f"keyword argument not understood: {given}" in message and meant in message
     assert "<locals>" not in message and "dtype" not in message
     assert "test_newcomer_keywords.py" in message
+
+
+def test_a_model_called_with_a_misspelt_training_keyword_says_training_was_meant():
+    """model(x, trainng=True) was Python's 'Sequential.call() got an unexpected keyword
+    argument 'trainng'', no layer name, no line, no word meant."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2), tf.keras.layers.Dropout(0.5)])
+    with pytest.raises(InvalidArgumentTypeError) as info:
+        model(X, trainng=True)
+    message = str(info.value)
+    assert "(Sequential): keyword argument not understood: trainng=True" in message
+    assert "did you mean training=True?" in message
+    assert "test_newcomer_keywords.py" in message
+    assert model(X, training=True).shape == (4, 2)   # the right word still works
+
+
+def test_a_type_error_inside_a_layers_own_call_is_not_taken_for_a_misspelt_keyword():
+    class Typed(tf.keras.layers.Layer):
+        def call(self, inputs, scale=0.5):
+            return len(scale)   # TypeError raised inside call, not by its binding
+
+    with pytest.raises(TypeError, match="has no len"):
+        Typed()(X, scale=2.0)

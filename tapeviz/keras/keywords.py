@@ -69,3 +69,18 @@ def refuse_misspelt_keywords(owner, method, kwargs: dict) -> None:
                 call, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
                       f"TensorFlow's words: {method.__name__}() got an unexpected keyword "
                       f"argument {name!r}", hint=f"did you mean {close[0]}={kwargs[name]!r}?")
+
+
+def call_keyword_refused(layer, kwargs: dict, error: TypeError) -> InvalidArgumentTypeError:
+    """What `layer(x, trainng=True)` raises where Python's binding of `layer.call` said
+    'Dense.call() got an unexpected keyword argument': the layer, the word and the one meant
+    (`training`, `mask` and call's own arguments)."""
+    word = next((name for name in kwargs if f"argument {name!r}" in str(error)), None)
+    accepted = list(dict.fromkeys(_named(layer.call) + ["training", "mask"]))
+    close = difflib.get_close_matches(word or "", accepted, n=1, cutoff=0.75)
+    given = f"{word}={kwargs[word]!r}" if word else str(error)
+    return InvalidArgumentTypeError(
+        f'layer "{layer.name}" ({type(layer).__name__})',
+        f"keyword argument not understood: {given}; in TensorFlow's words: {error}",
+        hint=f"did you mean {close[0]}={kwargs[word]!r}?" if close else
+        f"its call takes {', '.join(accepted)}")

@@ -25,7 +25,7 @@ from ...ops.assign import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...sourceinfo import user_source
 from ...tensor import Tensor, TensorShape
-from ..keywords import refuse_unknown_keywords
+from ..keywords import call_keyword_refused, refuse_unknown_keywords
 from ...variable import Variable
 from .. import backend
 from .. import initializers as _initializers
@@ -288,6 +288,11 @@ class Layer(Tracked):
             context.training, context.depth = training, depth + 1
             try:
                 outputs = self.call(inputs, *args, **kwargs)
+            except TypeError as error:   # a misspelt keyword: Python's binding of call refused it
+                if kwargs and error.__traceback__.tb_next is None \
+                        and "unexpected keyword argument" in str(error):
+                    raise call_keyword_refused(self, kwargs, error) from None
+                raise
             finally:
                 context.training, context.depth = outer, depth
         # stored past __setattr__ (they hold no layer or variable): ~1.5 us a call less each
