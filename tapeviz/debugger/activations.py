@@ -143,10 +143,12 @@ def layer_in_code(node, nodes) -> str:
                 name = module[0]
             break
     path = as_code(".".join([name, *rest]))
-    return path + (f" ({_MODULES[node.op.name]})" if path.endswith("]") else "")
+    module = _MODULES.get(node.op.name)
+    return path + (f" ({module})" if module and path.endswith("]") else "")
 
 
-_MODULES = {"relu": "ReLU", "relu6": "ReLU6"}   # torch's op -> the module that runs it
+# torch's op -> the module that runs it
+_MODULES = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh"}
 
 
 def _after_it(relu, after, nodes) -> str:
@@ -219,7 +221,7 @@ def saturated(nodes, zero_gradients=None, steps=None) -> list:
         if zero_gradients is not None:
             starved = [v for v in starved if v.name in zero_gradients]
         name, shape = node.op.name, "x".join(map(str, out.shape))
-        message = (f"saturated {name}: {name} in layer {node.scope} outputs only "
+        message = (f"saturated {name}: {name} in layer {layer_in_code(node, nodes)} outputs only "
                    f"{_BOUNDS[name]} ({shape} values: every unit, every example), where its "
                    f"derivative is exactly 0, so no gradient flows back through it")
         if starved:
