@@ -37,7 +37,7 @@ def test_the_tf1_table_holds_only_names_tf2_lacks_and_tapeviz_lacks():
 
 def test_a_typo_is_told_public_names_not_the_packages_modules():
     with pytest.raises(AttributeError, match=r"did you mean Variable\?$"):
-        tf.Varaible
+        _ = tf.Varaible
     with pytest.raises(AttributeError) as info:
-        tf.tap   # tapeviz.tape is a module, not a TF name
+        _ = tf.tap   # tapeviz.tape is a module, not a TF name
     assert "did you mean" not in str(info.value)
