@@ -21,13 +21,15 @@ COUNTED = 16     # the last trained steps whose labels are read
 MIN_STEPS = 4
 MIN_BATCH = 8
 FEW = 2          # classes a batch holds, at most, in every counted step (one where a class
-#                  ends and the next begins), and one in most of them
+#                  ends and the next begins), and one in many of them
+MEAN_CLASSES = 1.75   # classes a batch holds on average, at most: a class of 51 examples cut
+#                       into batches of 32 (the digits sorted) gives 1.6
 
 
 def batches_of_one_class(steps) -> list:
     """A Finding when each of the last COUNTED (at least MIN_STEPS) trained `steps` gave its
-    classifier loss a batch of MIN_BATCH or more labels of at most FEW classes (1.5 on
-    average), and three or more classes are each the only one of some batch."""
+    classifier loss a batch of MIN_BATCH or more labels of at most FEW classes
+    (MEAN_CLASSES on average), and three or more classes are each the only one of some batch."""
     trained = [step for step in steps if step.variable_gradients][-COUNTED:]
     if len(trained) < MIN_STEPS:
         return []
@@ -47,7 +49,7 @@ def batches_of_one_class(steps) -> list:
         held.append(classes.tolist())
     union = sorted({label for classes in held for label in classes})
     alone = {classes[0] for classes in held if len(classes) == 1}
-    if len(alone) < 3 or sum(len(classes) for classes in held) > 1.5 * len(held):
+    if len(alone) < 3 or sum(len(classes) for classes in held) > MEAN_CLASSES * len(held):
         return []   # (data of one dominant class, imbalanced: its batches hold that one)
     first, last = trained[0].number, trained[-1].number
     shown = ", ".join("/".join(map(str, classes)) for classes in held[:8])

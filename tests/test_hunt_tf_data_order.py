@@ -1,0 +1,90 @@
+"""The bundled 8x8 digits, stored sorted by label, classified by a Keras MLP in a custom loop
+over a tf.data pipeline, `import tapeviz as tf`, under every tool. Planted bug: the pipeline
+shuffles after batching, ds.batch(32).shuffle(16), which shuffles whole batches: each batch
+still holds one class or two, so each step pulls the model toward them. Dataset.shuffle warns
+of it at the user's line (found as-is, pinned). Before, diagnose said
+nothing: the sorted_batches finding asked for 1.5 classes a batch on average at most, and the
+digits' classes of ~51 examples cut into batches of 32 give 1.6; now it says the batches'
+classes, the loss's line and dataset.shuffle(len(x)).batch(32). The pipeline that shuffles
+the examples before batching says nothing. (The Dashboard does not say it: its Recorder of
+the opening steps stops inside the fifth, whose forward pass lands in the fourth and its
+gradients in a fifth step of updates alone, leaving it two whole trained steps of the four
+this finding reads.)"""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.datasets import load_digits
+from tapeviz.debugger import diagnose, find_nan_origin
+from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
+                        recorded_steps, trained_quietly)
+from programs import line_of
+from tf_program_tools import nothing_left_around, paused_by, runs_past
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+@pytest.fixture(autouse=True)
+def _clean(quiet_breakpoints, keras_session):
+    yield from nothing_left_around()
+
+
+def sorted_digits(n=512):
+    (images, labels), _ = load_digits()
+    order = np.argsort(labels[:n], kind="stable")
+    return images[:n][order].astype(np.float32) / 255.0, labels[:n][order]
+
+
+def train(epochs=2, shuffle_after_batch=False):
+    tf.random.set_seed(0)
+    x, y = sorted_digits()
+    model = tf.keras.Sequential([tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(32, activation="relu"),
+                                 tf.keras.layers.Dense(10)])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle_after_batch:
+        dataset = dataset.batch(32).shuffle(16)   # SHUFFLED BATCHES
+    else:
+        dataset = dataset.shuffle(len(x)).batch(32)
+    losses = []
+    for _ in range(epochs):
+        for images, labels in dataset:
+            with tf.GradientTape() as tape:
+                logits = model(images)   # MODEL
+                loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+                    labels, logits, from_logits=True))   # LOSS
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            losses.append(float(loss))
+    return losses
+
+
+def test_the_pipeline_shuffling_examples_is_drawn_stepped_and_run_saying_nothing_wrong():
+    x, y = sorted_digits(8)
+    model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(10)])
+    with tf.GradientTape() as tape:
+        tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(y, model(x),
+                                                                       from_logits=True))
+    assert drawn_and_stepped(tape) > 0
+    runs_past(train, op="conv2d")
+    paused_at, _ = paused_by(train, op="relu")
+    assert paused_at.source.lineno == line_of(__file__, "# MODEL")
+    rec = diagnosed_clean(train)
+    assert len([s for s in rec.steps if s.variable_gradients]) == 32
+    assert find_nan_origin(rec.steps[-1]) is None
+    assert paused_then_stopped(train)[1] is not None
+    trained_quietly(train)
+
+
+def test_batches_shuffled_after_batching_are_said_one_class_or_two_each():
+    with pytest.warns(UserWarning, match="its input is batched, so it shuffles whole batches") \
+            as said:
+        rec = recorded_steps(train, shuffle_after_batch=True)
+    assert said[0].lineno == line_of(__file__, "# SHUFFLED BATCHES")   # (found as-is)
+    finding = found(diagnose(rec), "sorted_batches")   # before: no finding
+    assert finding.source.lineno == line_of(__file__, "loss = tf.reduce_mean(")
+    assert finding.message.startswith("each training batch holds examples of one class or two")
+    assert "a shuffle after batch" in finding.message
+    assert "fix: shuffle the examples before batching, with a buffer as large as the data: " \
+           "dataset.shuffle(len(x)).batch(32)" in finding.message
