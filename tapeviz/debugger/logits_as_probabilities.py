@@ -31,9 +31,11 @@ def logits_given_as_probabilities(nodes) -> list:
                                                     map(_op_names, nodes))):
         clip = nodes[position]
         loss = clip.scope.rsplit("/", 1)[-1]
-        if not loss.endswith("crossentropy") or (loss, clip.source) in said:
-            continue
         made = maker(nodes, position)
+        if not loss.endswith("crossentropy"):   # a loss object's scope names it; a function's
+            loss = _functional_loss(nodes, position, made)
+        if loss is None or (loss, clip.source) in said:
+            continue
         if made is not None and made[1].op.name == "truediv" and made[1].scope == clip.scope:
             made = maker(nodes, made[0])   # categorical_crossentropy's y_pred / sum(y_pred)
         values = _array(clip.inputs[0] if made is None else made[1].output)
@@ -42,6 +44,30 @@ def logits_given_as_probabilities(nodes) -> list:
             said.add((loss, clip.source))
             found.append(_finding(loss, clip, values, None if made is None else made[1]))
     return found
+
+
+def _functional_loss(nodes, position: int, made) -> str | None:
+    """The Keras cross-entropy whose clip of y_pred is `nodes[position]`, called as a function
+    (no scope names it), read from its bounds and the ops after it: the log of the clipped
+    value read by the sparse loss's op, or of y_pred / sum(y_pred) (categorical), or beside a
+    log of 1 - y_pred (binary); None for any other clip."""
+    clip = nodes[position]
+    bounds = [float(_array(bound)) if _array(bound).size == 1 else None
+              for bound in clip.inputs[1:3]]
+    if None in bounds or not np.allclose(bounds, [EPSILON, 1.0 - EPSILON], rtol=1e-6, atol=0):
+        return None   # (not Keras's clip)
+    readers = [n for n in nodes[position + 1:] if clip.output_id in n.input_ids]
+    logs = [n.output_id for n in readers if n.op.name == "log"]
+    if not logs:
+        return None
+    if any(n.op.name == "sparse_softmax_cross_entropy_with_logits"
+           and any(i in logs for i in n.input_ids) for n in nodes[position + 1:]):
+        return "sparse_categorical_crossentropy"
+    if made is not None and made[1].op.name == "truediv":
+        return "categorical_crossentropy"
+    if any(n.op.name == "subtract" for n in readers):
+        return "binary_crossentropy"
+    return None
 
 
 def _finding(loss: str, clip, values, producer) -> Finding:
