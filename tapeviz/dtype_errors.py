@@ -36,6 +36,9 @@ def mismatch(op, args, shared) -> DTypeError:
     dtypes = [(i, tf_name(a._value.dtype)) for i, a in enumerate(args)
               if isinstance(a, Tensor) and (shared is ALL or i in shared)]
     first = dtypes[0][1]
+    refused = _first_refused(op, args, dtypes[0][0])
+    if refused is not None:
+        return refused
     made = _float64_variable_hint(args, [name for _, name in dtypes])
     if op.kind == "update" and len(dtypes) == 2:   # w.assign(...): said as the variable's
         value = "the new value" if op.name == "assign" else "the delta"
@@ -52,6 +55,23 @@ def mismatch(op, args, shared) -> DTypeError:
         op.name, f"inputs must have the same dtype; got {described}{tf_words}",
         hint=made or _integer_among_floats_hint(op.name, dtypes, args)
         or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
+
+
+def _first_refused(op, args, index: int) -> DTypeError | None:
+    """A binary kernel takes its dtype from its first input and refuses a dtype it has no
+    kernel for before it compares the second's (tf.add(bools, ints): bool is not allowed, so
+    no cast to bool helps): that refusal, found by the forward on the first input twice."""
+    if not op.broadcasting or len(args) != 2:
+        return None
+    value = args[index]._value
+    try:
+        with np.errstate(all="ignore"):
+            op.forward(value, value)
+    except DTypeError as error:
+        return refusal_class(op.name)(op.name, error.detail, error.hint)
+    except Exception:   # (a forward that takes more than two arrays: no such refusal to find)
+        return None
+    return None
 
 
 def _integer_among_floats_hint(op: str, dtypes: list, args) -> str | None:

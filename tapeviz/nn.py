@@ -123,12 +123,13 @@ def gelu(features, approximate=False, name=None):
 
 
 def selu(features, name=None):
-    """scale * x where positive, else scale * alpha * (exp(x) - 1): the self-normalizing ELU."""
+    """scale * x where x >= 0, else scale * alpha * (exp(x) - 1): the self-normalizing ELU
+    (at 0 the slope is scale, as TF's kernel takes it)."""
     features = arguments.tensor_of("selu", "features", features)
     _check_float("selu", "features", features)
     with name_scope("selu"):
-        return 1.0507009873554805 * where(features > 0, features,
-                                          1.6732632423543772 * elu(features))
+        return 1.0507009873554805 * where(features < 0, 1.6732632423543772 * elu(features),
+                                          features)
 
 
 def softsign(features, name=None):

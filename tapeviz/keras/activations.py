@@ -11,29 +11,37 @@ from ..errors import unknown_name as _unknown_name
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
 from ..ops import math as _m
+from ..ops.assign import cast as _cast
 
 
-def relu(x, alpha=0.0, max_value=None, threshold=0.0):
-    """max(x, 0), with Keras's options: a slope below `threshold` and a cap `max_value`.
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0, alpha=None):
+    """max(x, 0), with Keras's options: a slope below `threshold` (Keras 3's `negative_slope`,
+    Keras 2's `alpha`) and a cap `max_value`.
 
     >>> import tapeviz as tf
     >>> tf.keras.activations.relu(tf.constant([-1.0, 2.0, 9.0]), max_value=6.0).numpy()
     array([0., 2., 6.], dtype=float32)
     """
     x = convert_to_tensor(x)
+    slope = ("negative_slope", negative_slope) if alpha is None else ("alpha", alpha)
     alpha, threshold = (arguments.number("relu", name, value)
-                        for name, value in (("alpha", alpha), ("threshold", threshold)))
+                        for name, value in (slope, ("threshold", threshold)))
     if max_value is not None:
         max_value = arguments.number("relu", "max_value", max_value)
-    if alpha == 0 and threshold == 0:
-        out = _nn.relu(x)
-    elif threshold == 0:
-        out = _nn.leaky_relu(x, alpha=alpha)
+    if alpha and max_value is None and threshold == 0:
+        return _nn.leaky_relu(x, alpha=alpha)
+    # Keras 3's terms, so its gradient at each kink is Keras's: x where x > threshold (0 at
+    # it), relu6 for a cap of 6, clipped to [0, max_value], less alpha * relu(threshold - x)
+    if threshold != 0:
+        out = x * _cast(x > threshold, x.dtype)
+    elif max_value == 6:
+        out, max_value = _nn.relu6(x), None
     else:
-        below = x < threshold
-        out = _m.where(below, alpha * (x - threshold) if alpha else _m.multiply(x, 0.0), x)
+        out = _nn.relu(x)
     if max_value is not None:
-        out = _m.minimum(out, max_value)
+        out = _m.clip_by_value(out, 0.0, max_value)
+    if alpha:
+        out = out - alpha * _nn.relu(threshold - x)
     return out
 
 

@@ -17,7 +17,7 @@ import operator
 import numpy as np
 
 from ..convert import converted_alone
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, refusal_class
 from ..tensor import Tensor
 from .compare import logical_and
 from .kinds import _floats_only, _numbers_only, _signed_only, refused_bools
@@ -55,6 +55,15 @@ def _multiply(x, y):
     return out
 
 
+def _subtract_explain(x, y):
+    """numpy's refusal of bools said as TF's Sub kernel refuses them (add and multiply check
+    in their forwards: numpy computes those; subtract's stays operator.sub, a C call)."""
+    if np.result_type(x, y) != _BOOL:
+        return None
+    refused = refused_bools("subtract")
+    return refusal_class("subtract"), refused.detail, refused.hint
+
+
 def _no_integer_zero_divisor(name: str, forward):
     """`forward` refusing an integer divisor of 0, as TF does (numpy gives 0 and a warning)."""
     def checked(x, y):
@@ -72,6 +81,7 @@ add_v2 = defop("add", _add_forward, label="+", broadcasting=True,
                vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
                doc="x + y elementwise; broadcasts like numpy.")
 subtract = defop("subtract", operator.sub, label="−", broadcasting=True,
+                 explain=_subtract_explain,
                  vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                  doc="x - y elementwise; broadcasts like numpy.")
 # x * x (one tensor used twice) sends its whole gradient, 2 g x, through the first input

@@ -118,7 +118,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     >>> tf.pad([[1, 2, 3]], [[0, 0], [2, 1]], mode="REFLECT").numpy()
     array([[3, 2, 1, 2, 3, 2]], dtype=int32)
     """
-    shape = arguments.shape_of("pad", "tensor", tensor)
+    array = arguments.array_of("pad", "tensor", tensor)
+    shape = np.shape(array)
     rank = len(shape)
     values, got = _paddings(paddings)
     if got != (rank, 2) and not (rank == 0 and not values):
@@ -136,5 +137,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
                                               f"{shape[axis]}) must be at most {largest}; "
                                               f"got {[before, after]}")
     arguments.number("pad", "constant_values", constant_values)
+    if type(constant_values) is not int or constant_values:   # (the default 0 fits any dtype)
+        constant_values = arguments.array_of("pad", "constant_values", constant_values,
+                                             array.dtype)
     return _pad(tensor, paddings=pairs, mode=mode,
                 constant_values=np.asarray(constant_values).item())

@@ -52,7 +52,21 @@ def reshape(tensor, shape, name=None):
     >>> tf.reshape(tf.range(6), [2, -1]).shape
     TensorShape([2, 3])
     """
-    return _reshape(tensor, shape=arguments.shape("reshape", "shape", shape, unknown=True))
+    shape = arguments.shape("reshape", "shape", shape, unknown=True)
+    if 0 in shape and -1 in shape:   # numpy cannot infer that -1; TF's Reshape does
+        shape = _empty_unknown(arguments.shape_of("reshape", "tensor", tensor), shape)
+    return _reshape(tensor, shape=shape)
+
+
+def _empty_unknown(given: tuple, shape: tuple) -> tuple:
+    """`shape`'s -1 beside a 0 as TF's Reshape infers it: the tensor's non-zero lengths'
+    product over the shape's, so [-1, 0] of a (0, 3) is (3, 0); left -1 (refused by the
+    row) where that does not divide. Checked here, not in the row, which VJPs call too."""
+    have = int(np.prod([n for n in given if n], dtype=np.int64))
+    want = int(np.prod([n for n in shape if n not in (0, -1)], dtype=np.int64))
+    if have % want:
+        return shape
+    return tuple(have // want if n == -1 else n for n in shape)
 
 
 _transpose = defop("transpose", lambda x, *, perm: np.transpose(x, perm), kind="shape",
@@ -88,7 +102,7 @@ def squeeze(input, axis=None, name=None):
     if not shape and axis is not None:
         raise InvalidArgumentError("squeeze", f"a scalar has no axis {axis!r} to squeeze")
     axes = normalize_axes("squeeze", axis, len(shape))
-    if axes is None:
+    if not axes:   # None, or TF's empty list: every length-1 axis
         axes = tuple(i for i, n in enumerate(shape) if n == 1)
     for a in axes:
         if shape[a] != 1:

@@ -3820,3 +3820,7 @@ from . import cases_schedule_arrays  # noqa: E402,F401  (registers its cases int
 from . import cases_schedule_dtypes  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_strings  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_adam_bits  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_edge_gradients  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_edge_dtypes  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_edge_shapes  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_edge_tapes  # noqa: E402,F401  (registers its cases into CASES)

@@ -147,6 +147,22 @@ DELIBERATE: dict[str, str] = {
     "constant/student_negative_uint8":
         "tf.constant(-1, tf.uint8): TF 2.21 wraps it to 255, silently; tapeviz refuses it, naming "
         "constant, -1 and uint8 (tf.cast(-1, tf.uint8) wraps in both: a cast says it means it)",
+    "constant/edge_int8_out_of_range":
+        "tf.constant(200, tf.int8): TF 2.21 wraps it to -56, silently; tapeviz refuses it, "
+        "naming constant, 200 and int8, as constant/student_negative_uint8",
+    **dict.fromkeys(
+        ["multiply/edge_bool", "multiply/edge_bool_by_python_int"],
+        "the `*` operator on a bool tensor: TF 2.21's operator computes a logical and, the "
+        "other operand cast through int32 (mask * mask is their and, mask * 2 is the mask, "
+        "mask * 0.5 is all False), while tf.multiply refuses bools (no Mul kernel); tapeviz's "
+        "operator refuses them as tf.multiply does in both, naming multiply, bool and the fix "
+        "(tf.logical_and, or tf.cast to a number): one rule for `*` and tf.multiply, and no "
+        "silent False from a float"),
+    "add/edge_int_tensor_and_numpy_float":
+        "an int tensor plus a numpy float scalar (tf.constant([1]) + np.float32(0.5)): TF 2.21 "
+        "casts the numpy value to int32, truncating it, and returns [1], silently; tapeviz "
+        "refuses it, naming add, the value and int32, as it refuses a Python float there in "
+        "both (a whole-valued numpy float, np.float32(2.0), converts in both)",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"
@@ -279,6 +295,12 @@ DELIBERATE: dict[str, str] = {
         "'_id', or 'dtype'); tapeviz raises a DTypeError (a TypeError) naming "
         "GradientTape.gradient, what sources must be and the user's line: a number has no "
         "gradient to take, and the error should say so",
+    "GradientTape/edge_source_numpy":
+        "tape.gradient(y, array), a numpy array as the source: TF 2.21 fails inside its own "
+        "code with AttributeError ('numpy.ndarray' object has no attribute '_id'); tapeviz "
+        "raises a DTypeError (a TypeError) naming GradientTape.gradient, what sources must be "
+        "and the user's line, as for a Python number (GradientTape/hunt_gradient_of_python_"
+        "number)",
     "GradientTape/hunt_gradient_wrt_python_number":
         "tape.gradient(y, 2.0), a Python number as the source (or as the target too): TF "
         "2.21 fails inside its own code with AttributeError ('float' object has no attribute "
