@@ -1347,7 +1347,13 @@ mode 1.08x, break_on(op) 1.05x, file:line 1.04x, nan=True 1.07x [1.02-1.26], a c
   `step_t.item()` would pay its Python call: net ~0, the seventeenth pass); leaf modules
   run with the mode lifted when nobody hears their ops (conv2d +4.5 us hot under a mode,
   linear +0.9): a stand-in `forward` per module class, and a route check per module call;
-  not built this pass.
+  not built this pass;
+- the end (58584ba's tree, the same command as the start, load 5.3 -> 4.9): plain again 1.00x
+  [0.92-1.09], an empty mode 1.10x, break_on(op) 1.05x, file:line 1.03x, nan=True 1.13x
+  [1.00-1.21], a condition 1.11x [1.03-1.21]. Rows of no code of ours moved as much (the
+  empty mode 1.08x -> 1.10x): the whole-bench runs at unlike loads do not read a change of
+  this size; the alternating rounds above are the figure, and no margin for nan=True or a
+  condition is shown by them.
 """
 from __future__ import annotations
 
