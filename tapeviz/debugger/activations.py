@@ -16,7 +16,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
-from .variable_names import as_code, name_in_code, unnamed
+from .variable_names import as_code, name_in_code, reached_name, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -80,7 +80,8 @@ def _unnamed(variable, nodes) -> str:
 
 def describe_variables(variables, nodes) -> str:
     """Variables as their user names them: a layer's as 'the kernel and bias of layer
-    dense_1', one named at creation by that name, an unnamed one as the code assigns it
+    dense_1', a torch parameter as code reaches it ('model[0].weight'), one named at
+    creation by that name, an unnamed one as the code assigns it
     ('w1 = tf.Variable(...)': w1) or else by its shape and the op that reads it."""
     parts, layers = [], {}   # a layer's part is (its name,), filled in at the end
     for variable in variables:
@@ -90,8 +91,10 @@ def describe_variables(variables, nodes) -> str:
             if layer not in layers:
                 parts.append((layer,))
             layers.setdefault(layer, []).append(what)
+        elif unnamed(variable):
+            parts.append(_unnamed(variable, nodes))
         else:
-            parts.append(_unnamed(variable, nodes) if unnamed(variable) else name)
+            parts.append(name if type(variable) is Variable else reached_name(name, nodes))
     return _and([f"the {_and(layers[part[0]])} of layer {part[0]}"
                  if isinstance(part, tuple) else part for part in parts])
 
@@ -268,7 +271,7 @@ _ZEROED = {"tf": "kernel_initializer='zeros'", "torch": "nn.init.zeros_(layer.we
 
 
 def _set_at(relu, nodes, step) -> str:
-    """' (set: model.0.bias at file:line: text; ...)': the lines in `step` that last wrote,
+    """' (set: model[0].bias at file:line: text; ...)': the lines in `step` that last wrote,
     before `relu` ran, its own layer's variables (read from the last weighing op on its
     path on), as torch's initialisers are recorded; '' where none was."""
     path = path_nodes(nodes, id(relu.output))
@@ -280,7 +283,7 @@ def _set_at(relu, nodes, step) -> str:
             break   # (what the step's update writes after it is no initialisation)
         written = getattr(rop.node.output, "variable", None)
         if rop.phase == "forward" and id(written) in own and rop.node.source is not None:
-            lines[id(written)] = (written.name, rop.node.source)
+            lines[id(written)] = (reached_name(written.name, path), rop.node.source)
     said: list = []
     for name, source in lines.values():
         where = _where(source)

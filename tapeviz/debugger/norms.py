@@ -17,7 +17,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .numerics import _op_name, _where
 from .summary import _array, all_finite
-from .variable_names import as_code, unnamed
+from .variable_names import scope_reading, torch_in_code, unnamed
 
 
 def _key_name(key) -> str:
@@ -107,7 +107,7 @@ def _read_variable(layer: str, variable, nodes) -> str:
     variable that is a layer of its own as its line names it ('w')."""
     own = _own_name(variable.name, layer)
     if own and _indexed(layer):
-        return as_code(f"{layer}.{own}")
+        return torch_in_code(variable.name, scope_reading(variable.name, nodes))
     return f"{layer}'s {own}" if own else _shown_layer(layer, nodes)
 
 
@@ -139,14 +139,16 @@ def _indexed(layer: str) -> bool:
 
 def _as_layer(layer: str, nodes=()) -> str:
     """An nn.Sequential's child as code reaches it, with the module its op says it is:
-    'model[0] (Linear)' for 'model.0' (its parameters 'model.0.weight'); any other layer
+    'model[0] (Linear)' for 'model.0' (its parameters 'model.0.weight'), 'model.body[0]
+    (Linear)' for 'body.0' named from inside the model (`torch_in_code`); any other layer
     by its name ('dense_1': a Keras layer's name says its kind)."""
     if not _indexed(layer):
         return layer
-    reader = next((n.op.name for n in nodes for t in n.inputs
+    reader = next((n for n in nodes for t in n.inputs
                    if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
-    module = _MODULES.get(reader)
-    return as_code(layer) + (f" ({module})" if module else "")
+    module = _MODULES.get(reader.op.name) if reader is not None else None
+    return torch_in_code(layer, reader.scope if reader is not None else None) + (
+        f" ({module})" if module else "")
 
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:

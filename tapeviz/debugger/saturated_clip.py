@@ -13,6 +13,7 @@ from .findings import Finding
 from .numerics import _op_name, _where
 from .step_function import first_after
 from .summary import _array
+from .variable_names import reached_name
 
 _CLIPS = frozenset({"clip_by_value", "clamp", "clip"})   # TF's, torch's two names
 
@@ -51,9 +52,10 @@ def saturated_clip_after(nodes, reader):
     return first_after(nodes, reader, lambda node: _held(node) is not None)
 
 
-def clip_finding(clip, names: list, count: int) -> Finding:
+def clip_finding(clip, names: list, count: int, nodes=()) -> Finding:
     """One finding for the variables `names`, whose gradients are exactly zero in all `count`
-    steps because `clip` holds everything it gets at its bounds."""
+    steps because `clip` holds everything it gets at its bounds (named as `nodes`, the step's,
+    read them: `reached_name`)."""
     values, low, high = _held(clip)
     torch = engine_of(clip.op) == "torch"
     if values.size == 1:
@@ -68,7 +70,8 @@ def clip_finding(clip, names: list, count: int) -> Finding:
                  if below else ""]
         what = (f"all {values.size} values it gets lie outside its bounds "
                 f"({', '.join(p for p in parts if p)})")
-    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    shown = ", ".join(reached_name(name, nodes) for name in names[:4]) + (
+        f" and {len(names) - 4} more" if len(names) > 4 else "")
     clip_grads = ("torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) after "
                   "loss.backward()" if torch else
                   "grads, _ = tf.clip_by_global_norm(grads, 1.0) after tape.gradient, or the "

@@ -14,7 +14,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, kernel_of, units_last
 from .summary import _array
-from .variable_names import as_code, unnamed
+from .variable_names import torch_in_code, unnamed
 
 
 def _columns_equal(value) -> bool:
@@ -32,10 +32,8 @@ def _fix(variable, node, name: str) -> str:
             w = name if name.isidentifier() else "w"
             return (f"fix: draw it at random: {w} = nn.init.xavier_uniform_(torch.empty"
                     f"{shape}).requires_grad_()")
-        path = as_code(variable.name)
         parameter = ("layer.weight" if "/" in variable.name   # a layer called alone
-                     else "model." + path if _under_the_root(variable.name, node.scope)
-                     else path)   # 'encoder[0].weight': an nn.Sequential by its code's name
+                     else torch_in_code(variable.name, node.scope, runnable=True))
         return (f"fix: drop the constant or zero init (torch's layers draw their weights at "
                 f"random), or draw them: nn.init.xavier_uniform_({parameter})")
     if "/" in variable.name:   # a Keras layer's kernel
@@ -43,16 +41,6 @@ def _fix(variable, node, name: str) -> str:
                 "draws each unit's weights at random)")
     return (f"fix: initialise it at random, as Keras does (glorot_uniform): "
             f"tf.Variable(tf.keras.initializers.GlorotUniform()(shape={shape}))")
-
-
-def _under_the_root(name: str, scope: str | None) -> bool:
-    """Whether torch parameter `name` is named from inside its root module ('body.0.weight'
-    of scope 'Net/body/0', reached as model.body[0].weight), not from the root's own name
-    ('model.0.weight' of an nn.Sequential bound to `model`, scope 'Sequential/0')."""
-    module = name.rsplit(".", 1)[0].split(".")
-    if scope:
-        return scope.split("/")[1:] == module
-    return not (len(module) > 1 and module[1].isdigit())   # no scope: 'model.0' a root's
 
 
 def symmetric_kernels(by_op: dict, nodes, gradients: dict, named=frozenset()) -> list:

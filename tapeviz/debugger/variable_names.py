@@ -41,6 +41,36 @@ def as_code(path: str) -> str:
     return _ITEM.sub(r"[\1]", path)
 
 
+def torch_in_code(path: str, scope: str | None = None, runnable: bool = False) -> str:
+    """A torch parameter or module path, as `named_parameters()` names it, as the user's code
+    reaches it: 'model.0.weight' of an nn.Sequential bound to `model` is 'model[0].weight';
+    'body.0.weight', named from inside its root (`scope` 'Net/body/0'), 'model.body[0].weight'
+    (the usual name of a model whose parameters do not say it); one with no item in it
+    ('conv1.weight', as torch names it), a layer called alone ('linear/weight') and any other
+    as it is, but `runnable` (code to run: 'model.conv1.weight')."""
+    parts = path.split(".")
+    if "/" in path or ":" in path or parts[0].isdigit() or \
+            not (runnable or _ITEM.search(path)):
+        return path
+    if scope:
+        under = scope.split("/")[1:] in (parts, parts[:-1])
+    else:   # no scope: an item second ('model.0') is a root container's
+        under = not parts[1].isdigit()
+    return ("model." if under else "") + as_code(path)
+
+
+def scope_reading(name: str, nodes) -> str | None:
+    """The layer scope of the first of `nodes` that reads the variable named `name`."""
+    return next((node.scope for node in nodes for tensor in node.inputs
+                 if type(tensor) is VariableRead and tensor.variable.name == name), None)
+
+
+def reached_name(name: str, nodes) -> str:
+    """A variable's name as a finding says it: a torch parameter's as code reaches it in the
+    layer `nodes` read it in (`torch_in_code`), any other as it is."""
+    return torch_in_code(name, scope_reading(name, nodes))
+
+
 def name_in_code(variable, seen=()) -> str | None:
     """The name the line that made `variable` gives it: 'w' for `w = tf.Variable(3.0)`; for
     `w, b = tf.Variable(0.0), tf.Variable(0.0)` each by the order they were made, when `seen`

@@ -16,6 +16,7 @@ from .numerics import _op_name, _where
 from .saturated_clip import clip_finding, saturated_clip_after
 from .step_function import step_function_after
 from .summary import _array
+from .variable_names import reached_name
 from .zero_weights import zero_weights
 
 
@@ -97,7 +98,8 @@ def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
             continue
         step = step_function_after(nodes, reader) if reader is not None else None
         if step is not None:
-            found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in "
+            found.append(Finding("zero_gradient", f"{reached_name(name, nodes)}: the "
+                                 f"gradient is exactly zero in "
                                  f"all {count} steps ({size} values each): it never trains: "
                                  f"its way to the loss goes through {_op_name(step)} at "
                                  f"{_where(step.source)}, a step function, whose derivative "
@@ -107,12 +109,13 @@ def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
             continue
         where = (f"; read by {_op_name(reader)} at {_where(reader.source)}"
                  if reader is not None else "")
-        found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in all "
+        found.append(Finding("zero_gradient", f"{reached_name(name, nodes)}: the gradient "
+                             f"is exactly zero in all "
                              f"{count} steps ({size} values each): it never "
                              f"trains (dead ReLUs, a masked path, or a constant input){where}",
                              reader, variables=[name]))
     return found + [clip_finding(clip, sorted(names, key=lambda name: nodes.index(
-        _first_read(nodes, name))), count) for clip, names in clipped.items()]
+        _first_read(nodes, name))), count, nodes) for clip, names in clipped.items()]
 
 
 def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
@@ -120,7 +123,8 @@ def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
     the code names it, with the op that read it (read, but off the way to the loss) or that
     no op read it."""
     reader = _first_read(nodes, name)
-    shown = name if variable is None else describe_variables([variable], nodes)
+    shown = reached_name(name, nodes) if variable is None else \
+        describe_variables([variable], nodes)
     why = ("no op of the step read it: the loss does not use it" if reader is None else
            f"it is read by {_op_name(reader)} at {_where(reader.source)}, but not on the way to "
            f"the loss")

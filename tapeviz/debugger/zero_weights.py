@@ -18,6 +18,7 @@ from .numerics import _where
 from .op_index import kernel_of
 from .summary import _array
 from .symmetry import _fix
+from .variable_names import reached_name
 
 
 def _zeroed_at(kernels, recorded) -> str:
@@ -66,7 +67,8 @@ def zero_weights(zero, nodes, count: int, recorded=()) -> list:
     message = (f"the weights of {len(kernels)} layers are all zero ({layers}"
                f"{_zeroed_at(kernels, recorded)}): each hidden layer outputs the same value "
                f"for every example and the zero weights after it send no gradient back, so "
-               f"{', '.join(stalled)} get exactly zero gradients in all {count} steps and "
+               f"{', '.join(reached_name(name, nodes) for name in stalled)} get exactly zero "
+               f"gradients in all {count} steps and "
                f"never leave zero; read by {readers[0].op.name} at "
                f"{_where(readers[0].source)}; {fix}")
     return [Finding("zero_weights", message, readers[0], variables=stalled)]

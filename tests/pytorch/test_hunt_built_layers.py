@@ -106,8 +106,8 @@ def test_every_linear_zeroed_is_said_once_with_the_line_that_zeroed_them():
     finding = findings[0]
     assert finding.source.lineno == line_of(__file__, "# LOSS")
     assert finding.message.startswith(
-        "the weights of 5 layers are all zero (model.0.weight, model.2.weight, model.4.weight, "
-        "model.6.weight and model.8.weight; zeroed at "
+        "the weights of 5 layers are all zero (model[0].weight, model[2].weight, "
+        "model[4].weight, model[6].weight and model[8].weight; zeroed at "
         f"{HERE}:{line_of(__file__, '# ZEROS')}: nn.init.zeros_(layer.weight)   # ZEROS): each "
         "hidden layer outputs the same value for every example")
     assert "get exactly zero gradients in all 10 steps and never leave zero" in finding.message

@@ -85,8 +85,8 @@ def test_a_clamped_loss_is_said_once_at_the_clamp_with_every_parameter_it_cuts_o
     finding = findings[0]
     assert finding.source.lineno == line_of(__file__, "# CLAMP")
     assert "in the last step) lies above its bound 0.5, where a clip's derivative is zero, so " \
-           "no gradient passes back: model.0.weight, model.0.bias, model.2.weight, " \
-           "model.2.bias get exactly zero gradients in all 12 steps" in finding.message
+           "no gradient passes back: model[0].weight, model[0].bias, model[2].weight, " \
+           "model[2].bias get exactly zero gradients in all 12 steps" in finding.message
     assert finding.message.endswith("fix: clip the gradients, not the loss: torch.nn.utils."
                                     "clip_grad_norm_(model.parameters(), 1.0) after "
                                     "loss.backward()")

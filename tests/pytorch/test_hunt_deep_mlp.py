@@ -94,8 +94,8 @@ def test_negative_biases_kill_the_relus_from_the_first_step():
         in finding.message
     here = "tests/pytorch/test_hunt_deep_mlp.py"
     assert "it was dead from the first recorded step (step 1): its initial weights or bias " \
-           f"killed it (set: model.0.weight at {here}:{line_of(__file__, '# LINEAR')}: " \
-           f"linear = nn.Linear(width, 32)   # LINEAR; model.0.bias at " \
+           f"killed it (set: model[0].weight at {here}:{line_of(__file__, '# LINEAR')}: " \
+           f"linear = nn.Linear(width, 32)   # LINEAR; model[0].bias at " \
            f"{here}:{line_of(__file__, '# BIAS')}: nn.init.constant_(linear.bias, bias)   # BIAS)" \
            "; hint: re-initialise the layer (bias 0" in finding.message
     assert finding.source.lineno == line_of(__file__, "# LOSS")

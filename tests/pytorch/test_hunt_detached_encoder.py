@@ -67,7 +67,7 @@ def test_an_encoder_detached_before_its_head_is_said_cut_at_the_detach():
     rec = recorded_steps(fit, steps=20, cut="detach")
     finding = found(diagnose(rec), "gradient_cut")
     assert sorted(finding.variables) == ["encoder.0.bias", "encoder.0.weight"]
-    assert finding.message.startswith("encoder.0.weight and encoder.0.bias: the gradient is "
+    assert finding.message.startswith("encoder[0].weight and encoder[0].bias: the gradient is "
                                       "None in every step, so they never train: the loss reads "
                                       "them only through detach at ")
     assert finding.source.lineno == line_of(__file__, "# DETACH")
