@@ -17,6 +17,7 @@ from ..nonfinite import engine_of
 from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .variable_names import reached_name
 
 
 def graph_never_differentiated(steps, nodes) -> list:
@@ -83,7 +84,8 @@ def _finding(unused: list, steps: list) -> Finding:
                                                   and tensor.variable.trainable
                                                   for tensor in node.inputs))
     last = unused[-1]
-    reads = f"{first.op.name} at {_where(first.source)} reads {_listed(names)}"
+    reads = (f"{first.op.name} at {_where(first.source)} reads "
+             f"{_listed([reached_name(name, unused) for name in names])}")
     if last.source is not None and first.source is not None and \
             (last.source.filename, last.source.lineno) != (first.source.filename,
                                                           first.source.lineno):

@@ -13,7 +13,7 @@ import torch.nn as nn  # noqa: E402
 import tapeviz.torch  # noqa: E402,F401  (the adapter: torch ops heard while the Recorder listens)
 from tapeviz.debugger import Recorder, diagnose  # noqa: E402
 
-PARAMETERS = "model.0.weight, model.0.bias, model.2.weight and model.2.bias"
+PARAMETERS = "model[0].weight, model[0].bias, model[2].weight and model[2].bias"
 
 
 def classification(seed: int = 0):

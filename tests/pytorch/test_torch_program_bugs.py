@@ -256,8 +256,8 @@ def test_a_symmetric_sequential_layer_is_named_as_torch_indexes_it():
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     rec = trained(model, optimizer, x, y, steps=3)
     [finding] = findings("symmetric_init", rec)
-    assert finding.message.startswith("the 8 units of model.0.weight (8x3, each unit's weights the "
-                                      "same) are identical")
+    assert finding.message.startswith("the 8 units of model[0].weight (8x3, each unit's weights "
+                                      "the same) are identical")
     assert "nn.init.xavier_uniform_(model[0].weight)" in finding.message
 
 
