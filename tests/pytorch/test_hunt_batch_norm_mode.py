@@ -7,8 +7,6 @@ Before, diagnose said nothing (only a Keras batch norm was looked at, and torch'
 now inference_mode_in_training names the layer, the line and model.train(). The program that
 calls model.train() says nothing; nor does fine-tuning with a batch norm kept in eval mode on
 purpose, whose running averages were learnt before."""
-import math
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,21 +17,11 @@ from tapeviz.debugger import diagnose
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
                         recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import nothing_left_around, paused_by, runs_past, trained_by_dashboard
+from tf_program_tools import paused_by, runs_past, trained_by_dashboard
+from torch_hunts import moons
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
-
-
-def moons(n=128):
-    angle = torch.linspace(0, math.pi, n // 2)
-    upper = torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-    lower = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], 1)
-    return torch.cat([upper, lower]), torch.cat([torch.zeros(n // 2), torch.ones(n // 2)])
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 
 def mlp():

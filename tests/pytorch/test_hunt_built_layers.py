@@ -7,8 +7,6 @@ each tanh layer outputs 0 and the zero weights after it pass no gradient back (b
 zero_gradient findings, one a parameter, blaming 'dead ReLUs, a masked path, or a constant
 input'), now one zero_weights finding with the line that zeroed them. The program with fresh
 layers and torch's default initialisers says nothing."""
-import math
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,23 +17,13 @@ from tapeviz.debugger import diagnose
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, paused_then_stopped, recorded_steps,
                         trained_quietly)
 from programs import line_of
-from tf_program_tools import nothing_left_around, paused_by, runs_past, trained_by_dashboard
+from tf_program_tools import paused_by, runs_past, trained_by_dashboard
+from torch_hunts import moons
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 HERE = "tests/pytorch/test_hunt_built_layers.py"
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
-
-
-def moons(n=128):
-    angle = torch.linspace(0, math.pi, n // 2)
-    upper = torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-    lower = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], 1)
-    return torch.cat([upper, lower]), torch.cat([torch.zeros(n // 2), torch.ones(n // 2)])
 
 
 def deep_mlp(repeated=False, zeros=False):

@@ -9,8 +9,6 @@ stepped once a batch (learning_rate_decayed, naming the scheduler's line), said 
 optimizer.step()'s line (before: at clip_grad_norm_'s, which writes .grad, not the
 parameters). The program that clips its gradients and steps its schedule once an epoch says
 nothing."""
-import math
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -21,21 +19,11 @@ from tapeviz.debugger import diagnose
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
                         recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import nothing_left_around, paused_by, runs_past, trained_by_dashboard
+from tf_program_tools import paused_by, runs_past, trained_by_dashboard
+from torch_hunts import moons
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
-
-
-@pytest.fixture(autouse=True)
-def _clean(quiet_breakpoints):
-    yield from nothing_left_around()
-
-
-def moons(n=128):
-    angle = torch.linspace(0, math.pi, n // 2)
-    upper = torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-    lower = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], 1)
-    return torch.cat([upper, lower]), torch.cat([torch.zeros(n // 2), torch.ones(n // 2)])
+pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+              pytest.mark.usefixtures("nothing_left")]
 
 
 def train(epochs=3, clamp_loss=False, schedule_each_batch=False):

@@ -4,8 +4,6 @@ every hidden layer, whose gradient shrinks through the stack (before: nine per-l
 'gradient norm < 1e-07' findings, then the stack's with its cause, last); and every hidden
 bias initialised at -5, so the ReLUs are dead from the first step (before: one finding a
 layer, ten; now one, with the layers its zeros feed and the lines that set the first)."""
-import math
-
 import pytest
 import torch
 from torch import nn
@@ -16,16 +14,10 @@ from hunt_tools import (diagnosed_clean, drawn_and_stepped, paused_then_stopped,
                         trained_quietly)
 from programs import line_of
 from tf_program_tools import paused_by, runs_past, trained_by_dashboard
+from torch_hunts import moons
 
 pytestmark = [pytest.mark.filterwarnings("ignore::RuntimeWarning"),
               pytest.mark.usefixtures("nothing_left")]
-
-
-def moons(n=128):
-    angle = torch.linspace(0, math.pi, n // 2)
-    upper = torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-    lower = torch.stack([1 - torch.cos(angle), 0.5 - torch.sin(angle)], 1)
-    return torch.cat([upper, lower]), torch.cat([torch.zeros(n // 2), torch.ones(n // 2)])
 
 
 def deep_mlp(activation=nn.ReLU, bias=None):
