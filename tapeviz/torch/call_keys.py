@@ -1,16 +1,18 @@
 """A torch call's key, what a Recorder's kept step checks each call by against the program it
 follows (kept_steps.py): its function, user line, layer, each tensor's producer (an earlier
 call, a parameter, outside), its other arguments, its keywords' names and grad mode; None
-where it cannot be run again the same (an in-place write, `out=`, `inplace=True`, a tensor
-that is not a plain CPU one of a numpy dtype, autocast). And how to make the call again on
+where it cannot be run again the same (an in-place write, `out=`, `inplace=True`, batch
+norm's running statistics written in train mode, a tensor that is not a plain CPU one of a
+numpy dtype, autocast). And how to make the call again on
 a look (`how`: its tensors as slots, step_again.py fills them).
 """
 from __future__ import annotations
 
 import torch
 
-from .call_arguments import argument_names, tensors_of
+from .call_arguments import argument_names, arguments, tensors_of
 from .step_again import Slot
+from .values import STATISTICS_WRITERS, statistics_written
 
 # dtypes whose numpy copy is the tensor bitwise (run again from it: the same bits)
 EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torch.int16,
@@ -26,7 +28,9 @@ def key_of(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
     `segment`: the producers so far (`made`), the parameters' codes (`seeds`, `parameters`)."""
     if scaling or op.inplace and op.name not in GRADIENT_WRITERS or "out" in kwargs \
             or kwargs.get("inplace") is True \
-            or True in map(_is_true, args) and _written_by_flag(func, args):
+            or True in map(_is_true, args) and _written_by_flag(func, args) \
+            or op.name in STATISTICS_WRITERS and statistics_written(
+                op.name, *arguments(func, args, kwargs)):
         return (None if tensors_of(args, kwargs) else ()), (), ()
     made = segment.made
     codes, others, tensors, outside = [], [], [], []

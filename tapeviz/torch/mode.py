@@ -151,9 +151,12 @@ def _traced(op, func, args, kwargs, route, tapes):
     names, tensors, params = arguments(func, args, kwargs)
     # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
     early = op.inplace or "out" in kwargs or params.get("inplace") is True
+    # batch norm's running statistics, written with their version unmoved: taken before too
+    statistics = values.statistics_written(op.name, names, tensors, params)
     made = op.inplace and tensors and values.unseen(tensors[0])   # an initialiser's write
-    scope, name_of = _layer(state, caller) if early or test is None else (None, None)
-    inputs = _inputs(tensors, name_of) if early else None
+    scope, name_of = _layer(state, caller) if early or statistics or test is None else (
+        None, None)
+    inputs = _inputs(tensors, name_of) if early or statistics else None
     if made and op.name in values.OVERWRITES:   # an initialiser: what it wrote over is no value
         inputs = (values.uninitialised(tensors[0], name_of, op.name), *inputs[1:])
     keys = autograd.input_keys(tensors) if early else None   # (relu_'s input: autograd's
@@ -164,6 +167,8 @@ def _traced(op, func, args, kwargs, route, tapes):
         duration = perf_counter() - started
         if early and not tapes and state.sink is None:   # no op remembered explains a refusal
             inplace_writes.wrote(op.name, result, caller)
+    if statistics:   # (their copies kept by version are the values before)
+        values.drop_copies(statistics)
     output = first_tensor(result)
     if output is None:   # a query (torch.is_complex): never an op, never traced again
         BY_FUNC[func] = None
@@ -302,8 +307,9 @@ def _step_raised(error) -> None:
 
 def _writes_no_input(op, args, kwargs) -> bool:
     """Whether a call surely writes none of its inputs: not an in-place op, no `out=`, no
-    `inplace=True` (by name, or any positional True: `F.relu(x, True)`)."""
-    if op.inplace or "out" in kwargs or kwargs.get("inplace") is True:
+    `inplace=True` (by name, or any positional True: `F.relu(x, True)`), no batch norm."""
+    if op.inplace or "out" in kwargs or kwargs.get("inplace") is True \
+            or op.name in values.STATISTICS_WRITERS:   # (batch norm's running statistics)
         return False
     for arg in args:
         if arg is True:

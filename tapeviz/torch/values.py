@@ -3,7 +3,9 @@
 Torch tensors are mutable (`optimizer.step()` and in-place ops change them), so a recorded
 value is a copy taken when the op ran (on CUDA, the copy to the host). One copy is made per
 tensor and version: the output an op recorded is the very Tensor its consumers' nodes take
-as input (the widget links ops by that identity), until an in-place op makes a new version.
+as input (the widget links ops by that identity), until an in-place op makes a new version
+(batch norm's running statistics, which its kernel writes with their version unmoved, are
+copied before the call and their copies dropped after it: `statistics_written`).
 A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz Variable (a
 `TorchParameter`) per parameter, named as `model.named_parameters()` names it
 (`conv1.weight`), so the widget draws it as a variable and the Recorder keys its gradient
@@ -158,6 +160,29 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
     return made
+
+
+# calls whose kernel writes their running statistics in place without moving torch's
+# `_version` (batch norm in train mode, instance norm on its input's statistics), by the flag
+# that makes them write and its default: a copy kept by version would show an earlier value
+STATISTICS_WRITERS = {"batch_norm": ("training", False), "instance_norm": ("use_input_stats", True)}
+
+
+def statistics_written(op_name: str, names, tensors, params: dict) -> list:
+    """The running statistics among a call's `tensors` (named `names`, its other arguments
+    `params`) that it writes without moving their version: none for most calls."""
+    flag = STATISTICS_WRITERS.get(op_name)
+    if flag is None or not params.get(*flag):
+        return []
+    return [tensor for name, tensor in zip(names, tensors)
+            if name in ("running_mean", "running_var")]
+
+
+def drop_copies(tensors) -> None:
+    """Forget the copies kept of `tensors`, written with their version unmoved: the next read
+    copies them again."""
+    for tensor in tensors:
+        _snapshots.pop(id(tensor), None)
 
 
 # in-place ops that write every value of a tensor and read none (`torch.nn.init`'s and the
