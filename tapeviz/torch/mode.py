@@ -168,7 +168,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         if early and not tapes and state.sink is None:   # no op remembered explains a refusal
             inplace_writes.wrote(op.name, result, caller)
     if statistics:   # (their copies kept by version are the values before)
-        values.drop_copies(statistics)
+        values.written_unversioned(statistics)
     output = first_tensor(result)
     if output is None:   # a query (torch.is_complex): never an op, never traced again
         BY_FUNC[func] = None

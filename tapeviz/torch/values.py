@@ -5,7 +5,8 @@ value is a copy taken when the op ran (on CUDA, the copy to the host). One copy 
 tensor and version: the output an op recorded is the very Tensor its consumers' nodes take
 as input (the widget links ops by that identity), until an in-place op makes a new version
 (batch norm's running statistics, which its kernel writes with their version unmoved, are
-copied before the call and their copies dropped after it: `statistics_written`).
+copied before the call and on every read after it, never kept by version:
+`statistics_written`, `written_unversioned`).
 A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz Variable (a
 `TorchParameter`) per parameter, named as `model.named_parameters()` names it
 (`conv1.weight`), so the widget draws it as a variable and the Recorder keys its gradient
@@ -35,6 +36,7 @@ from . import modules
 from ..variable import Variable, VariableRead
 
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
+_unversioned: dict = {}   # id(torch tensor written with its version unmoved) -> weakref to it
 _variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
 _aliases: dict = {}     # id(p.data's tensor) -> (weakref to it, weakref to the parameter p)
 
@@ -158,7 +160,7 @@ def snapshot(tensor: torch.Tensor, name_of=None):
         made = Tensor()   # (tensor.wrap, inlined: ~30 copies a step)
         made._value = value
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
-                       current, made)
+                       None if key in _unversioned else current, made)   # (None: never again)
     return made
 
 
@@ -178,11 +180,15 @@ def statistics_written(op_name: str, names, tensors, params: dict) -> list:
             if name in ("running_mean", "running_var")]
 
 
-def drop_copies(tensors) -> None:
-    """Forget the copies kept of `tensors`, written with their version unmoved: the next read
-    copies them again."""
+def written_unversioned(tensors) -> None:
+    """`tensors` were written with their version unmoved: forget their copies and keep none
+    by version from now on (a read copies them again, also after a write no traced call made:
+    a batch norm run while nobody heard it)."""
     for tensor in tensors:
-        _snapshots.pop(id(tensor), None)
+        key = id(tensor)
+        _snapshots.pop(key, None)
+        if key not in _unversioned:
+            _unversioned[key] = weakref.ref(tensor, lambda _, key=key: _unversioned.pop(key, None))
 
 
 # in-place ops that write every value of a tensor and read none (`torch.nn.init`'s and the
@@ -380,6 +386,6 @@ def _forget_leaf(key: int) -> None:
 
 def forget() -> None:
     """Drop every kept copy (the adapter stops: nobody listens, nothing records)."""
-    _snapshots.clear()
+    _snapshots.clear()   # (_unversioned stays: those tensors are still written so)
     _aliases.clear()
     fresh.clear()

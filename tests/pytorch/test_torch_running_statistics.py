@@ -117,3 +117,27 @@ def test_in_eval_mode_the_statistics_are_read_not_written():
     with tvt.record() as tape:
         F.relu(norm(torch.ones(4, 3)))
     np.testing.assert_array_equal(_shown(tape.nodes)[0][0], before)
+
+
+def test_statistics_written_while_nobody_heard_the_norm_are_read_again():
+    """A listener at one line alone: the norm's calls elsewhere run unheard, and each read
+    at that line shows the statistics then, not a copy kept from the first read."""
+    norm = nn.BatchNorm1d(3).train()
+    kept = []
+
+    def listener(event):
+        kept.append(event.node)
+    with tvt.record():   # a call heard once: the statistics known as written in place
+        norm(_batches()[0])
+    events.subscribe(listener, sites=lambda source: "# HEARD" in (source.line or ""))
+    try:
+        seen = []
+        for x in _batches():
+            seen.append(norm.running_mean.clone().numpy())
+            norm.running_mean * 1.0   # HEARD
+            norm(x)
+    finally:
+        events.unsubscribe(listener)
+    assert len(kept) == 3
+    for mean, node in zip(seen, kept):
+        np.testing.assert_array_equal(node.inputs[0]._value, mean)
