@@ -11,13 +11,13 @@ import math
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..variable import VariableRead
+from ..variable import Variable, VariableRead
 from .activations import describe_saturating, describe_variables, saturating_ops
 from .findings import Finding
 from .history import RecordedStep
 from .numerics import _op_name, _where
 from .summary import _array, all_finite
-from .variable_names import scope_reading, torch_in_code, unnamed
+from .variable_names import reached_name, torch_in_code, unnamed
 
 
 def _key_name(key) -> str:
@@ -106,8 +106,8 @@ def _read_variable(layer: str, variable, nodes) -> str:
     not read, its variables are), 'model[0].weight' as code reaches an nn.Sequential's; a
     variable that is a layer of its own as its line names it ('w')."""
     own = _own_name(variable.name, layer)
-    if own and _indexed(layer):
-        return torch_in_code(variable.name, scope_reading(variable.name, nodes))
+    if own and type(variable) is not Variable:   # torch's
+        return reached_name(variable.name, nodes)
     return f"{layer}'s {own}" if own else _shown_layer(layer, nodes)
 
 
@@ -140,15 +140,15 @@ def _indexed(layer: str) -> bool:
 def _as_layer(layer: str, nodes=()) -> str:
     """An nn.Sequential's child as code reaches it, with the module its op says it is:
     'model[0] (Linear)' for 'model.0' (its parameters 'model.0.weight'), 'model.body[0]
-    (Linear)' for 'body.0' named from inside the model (`torch_in_code`); any other layer
+    (Linear)' for 'body.0' and 'model.fc' for 'fc' named from inside the model
+    (`torch_in_code`); any other layer
     by its name ('dense_1': a Keras layer's name says its kind)."""
-    if not _indexed(layer):
-        return layer
     reader = next((n for n in nodes for t in n.inputs
                    if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
-    module = _MODULES.get(reader.op.name) if reader is not None else None
-    return torch_in_code(layer, reader.scope if reader is not None else None) + (
-        f" ({module})" if module else "")
+    if reader is None or engine_of(reader.op) != "torch":
+        return layer
+    module = _MODULES.get(reader.op.name) if _indexed(layer) else None
+    return torch_in_code(layer, reader.scope) + (f" ({module})" if module else "")
 
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:

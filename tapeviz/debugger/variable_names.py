@@ -44,18 +44,21 @@ def as_code(path: str) -> str:
 def torch_in_code(path: str, scope: str | None = None, runnable: bool = False) -> str:
     """A torch parameter or module path, as `named_parameters()` names it, as the user's code
     reaches it: 'model.0.weight' of an nn.Sequential bound to `model` is 'model[0].weight';
-    'body.0.weight', named from inside its root (`scope` 'Net/body/0'), 'model.body[0].weight'
-    (the usual name of a model whose parameters do not say it); one with no item in it
-    ('conv1.weight', as torch names it), a layer called alone ('linear/weight') and any other
-    as it is, but `runnable` (code to run: 'model.conv1.weight')."""
-    parts = path.split(".")
-    if "/" in path or ":" in path or parts[0].isdigit() or \
-            not (runnable or _ITEM.search(path)):
+    one named from inside its root, as `scope` (the layer that reads it) shows, is reached
+    from the model ('model' the usual name of one whose parameters do not say it):
+    'body.0.weight' of 'Net/body/0' 'model.body[0].weight', 'hidden.weight' of 'Net/hidden'
+    'model.hidden.weight', layer 'conv1' of 'Net/conv1' 'model.conv1'. With no scope, one
+    with an item or `runnable` (code to run) is told by its second part ('model.0.weight' a
+    root's); a layer called alone ('linear/weight') and any other stays as it is."""
+    parts, inside = path.split("."), (scope or "").split("/")[1:]
+    if "/" in path or ":" in path or parts[0].isdigit():
         return path
-    if scope:
-        under = scope.split("/")[1:] in (parts, parts[:-1])
-    else:   # no scope: an item second ('model.0') is a root container's
+    if inside:
+        under = inside in (parts, parts[:-1])
+    elif len(parts) > 1 and (runnable or _ITEM.search(path)):
         under = not parts[1].isdigit()
+    else:
+        return path
     return ("model." if under else "") + as_code(path)
 
 

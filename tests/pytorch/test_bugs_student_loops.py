@@ -99,8 +99,8 @@ def test_a_detach_between_layers_names_the_parameters_it_cuts_off_and_its_line()
     assert finding.kind == "gradient_cut"
     assert finding.variables == ("conv1.weight", "conv1.bias")
     assert finding.message == (
-        f"conv1.weight and conv1.bias: the gradient is None in every step, so they never "
-        f"train: the loss reads them only through detach at "
+        f"model.conv1.weight and model.conv1.bias: the gradient is None in every step, so they "
+        f"never train: the loss reads them only through detach at "
         f"tests/pytorch/{marked_line(__file__, '# BUG: detach')}: h = h.detach()  # BUG: "
         f"detach, which passes no gradient back; fix: remove the .detach() (keep one only for "
         f"a value that must not train, such as a target network's output or a GAN's fake "
@@ -114,8 +114,8 @@ def test_a_layers_output_taken_through_data_names_where_it_left_and_came_back():
     assert finding.variables == ("conv1.weight", "conv1.bias")
     left = marked_line(__file__, "h = torch.relu(self.conv1(x))")
     assert finding.message.startswith(
-        f"conv1.weight and conv1.bias: the gradient is None in every step, so they never "
-        f"train: the value relu made from them at tests/pytorch/{left}")
+        f"model.conv1.weight and model.conv1.bias: the gradient is None in every step, so they "
+        f"never train: the value relu made from them at tests/pytorch/{left}")
     assert (f"left the graph and came back as a new tensor, read by conv2d at "
             f"tests/pytorch/{marked_line(__file__, '# READ AGAIN')}") in finding.message
     assert finding.message.endswith("a value taken out (.data, .numpy() or .item()) and made a "
@@ -180,7 +180,8 @@ def test_the_guides_cnn_in_torch_at_a_learning_rate_far_too_small_is_named():
     assert finding.kind == "learning_rate_too_small"
     assert finding.message.startswith(
         "the learning rate is far too small: in steps 1-6 (6 steps) the updates of "
-        "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc.weight and fc.bias are at most ")
+        "model.conv1.weight, model.conv1.bias, model.conv2.weight, model.conv2.bias, "
+        "model.fc.weight and model.fc.bias are at most ")
     assert (f"times the gradient (adam_step at tests/pytorch/{marked_line(__file__, '# STEP')}: "
             f"optimizer.step()  # STEP; the optimizer made at tests/pytorch/"
             f"{marked_line(__file__, '# MADE')}: optimizer = torch.optim.Adam(model.parameters(), "

@@ -92,3 +92,29 @@ def test_a_nested_sequentials_layers_gradient_norms_are_named_from_the_model():
     assert finding.message.startswith("model.body[0] (Linear): gradient norm ")
     assert "(model.body[2] (Linear) " in finding.message
     assert "; model.body[0].weight is read by linear at " in finding.message
+
+
+class Attributes(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(3, 8), nn.Linear(8, 1)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(x)))
+
+
+def test_a_models_attribute_layers_gradient_norms_are_named_from_the_model():
+    """were 'fc1: gradient norm ...; fc1's weight is read by ...'."""
+    torch.manual_seed(0)
+    model = Attributes()
+    x = torch.randn(32, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+    with Recorder() as rec:
+        for _ in range(6):
+            optimizer.zero_grad()
+            F.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
+            optimizer.step()
+    [finding] = [f for f in diagnose(rec) if f.kind == "exploding_gradient"]
+    assert finding.message.startswith("model.fc1: gradient norm ")
+    assert "(model.fc2 " in finding.message
+    assert "; model.fc1.weight is read by linear at " in finding.message

@@ -43,7 +43,7 @@ def test_optimizer_step_called_twice_names_both_lines():
             optimizer.step()  # BUG: stepped again
     assert optimizer.state[model.fc.weight]["step"] == 8   # (Adam counted 8 steps for 4)
     [finding] = twice(rec)   # was: none
-    names = [name for name, _ in model.named_parameters()]
+    names = [f"model.{name}" for name, _ in model.named_parameters()]   # as code reaches them
     assert finding.message.startswith(
         f"the gradients are applied twice in step {rec.steps[-1].number}: "
         f"{', '.join(names[:-1])} and {names[-1]} got 2 updates each from adam_step "

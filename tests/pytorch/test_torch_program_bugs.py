@@ -148,8 +148,8 @@ def test_gradient_ascent_over_a_modules_parameters():
                 for p in model.parameters():
                     p += 0.05 * p.grad  # BUG 1b
     [finding] = findings("gradient_ascent", rec)
-    assert finding.message.startswith("the updates move hidden.weight, hidden.bias, out.weight "
-                                      "and out.bias along the gradient")
+    assert finding.message.startswith("the updates move model.hidden.weight, model.hidden.bias, "
+                                      "model.out.weight and model.out.bias along the gradient")
     assert here("# BUG 1b") in finding.message
     assert "fix: subtract the step: p -= lr * p.grad" in finding.message
 
@@ -181,8 +181,9 @@ def test_gradient_ascent_written_through_data_names_the_update_and_the_fix(write
     losses = [step.loss for step in rec.steps]
     assert losses[-1] > losses[0]
     [finding] = findings("gradient_ascent", rec)
-    assert finding.message.startswith("the updates move hidden.weight, hidden.bias, out.weight "
-                                      "and out.bias along the gradient, uphill "
+    assert finding.message.startswith("the updates move model.hidden.weight, model.hidden.bias, "
+                                      "model.out.weight and model.out.bias along the gradient, "
+                                      "uphill "
                                       "(update · gradient > 0 in 6 of 6 steps)")
     assert f"add_ at tests/pytorch/{here(marker)}" in finding.message
     assert finding.message.endswith(fix)
@@ -239,7 +240,7 @@ def test_constant_initialised_hidden_layer_stays_symmetric_and_is_named():
     assert np.any(weight != 0.1) and np.allclose(weight, weight[:1])
     [finding] = findings("symmetric_init", rec)
     message = finding.message
-    assert message.startswith("the 16 units of hidden.weight (16x3, each unit's weights the "
+    assert message.startswith("the 16 units of model.hidden.weight (16x3, each unit's weights the "
                               "same) are identical and all 16 get the same gradient, so they "
                               "stay identical: the layer learns one feature 16 times")
     assert f"read by linear at tests/pytorch/{here('# MLP forward')}" in message
