@@ -34,7 +34,7 @@ from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
-from ..arguments import choice, count
+from ..arguments import choice, count, flag
 from ..errors import DTypeError, bad_argument
 from ..node import OP, OUTPUT, RECORD_WIDTH, record
 from ..threadstate import raised_listeners, thread_state
@@ -56,6 +56,7 @@ _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
 # ops of programs a Recorder learns at most (memory no budget counts, ~0.3 KB an op): a
 # program whose steps never repeat (their ops depend on the data) is recorded fully past it
 MAX_LEARNED_OPS = 1 << 16
+_STOPPED = -1   # a stopped Recorder's thread: no thread's ident
 
 
 class Dropped(NamedTuple):
@@ -130,6 +131,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._steps: deque[RecordedStep] = deque()   # finished steps, oldest first
         self._current = RecordedStep(first_index)
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
+        self._started_in: RecordedStep | None = None  # the step start(ended_by=) ended
         self._waiting = 0                            # its last ops, which may be the next step's
         self._evaluating = False                     # whether an evaluation began among them
         self._no_evaluation: list = []               # the ops of the last wait that had none
@@ -158,15 +160,20 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
     def recording(self) -> bool:
         return self._recording
 
-    def start(self) -> "Recorder":
+    def start(self, ended_by=None) -> "Recorder":
         """Start (or resume) recording; returns self. One the same line started before on
-        this thread and still recording (a notebook cell run again) is stopped."""
+        this thread and still recording (a notebook cell run again) is stopped.
+        `ended_by`: the `GradientComputed` event whose subscriber starts this (the Dashboard,
+        mid-run): that gradient call ends this Recorder's first step, which holds its loss,
+        gradients and the updates after it, so the next step is recorded whole."""
         if not self._recording:
             recorder_twins.started(self, sys._getframe(1), Recorder.__enter__.__code__)
         with self._lock:
             if not self._recording:
                 self._thread = threading.get_ident() if self.threads == "current" else None
                 self._recording = True
+                if ended_by is not None:
+                    self._started_in = self._end_gradient_step(ended_by)
                 state = thread_state()
                 # one subscription for the three kinds: each change reroutes every op
                 if self._thread is not None and state.sink is None:   # dispatch feeds it
@@ -175,7 +182,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                         self._check_budget, self._keep_pass, self._pass_failed, self._on_steps
                     records.raised = self._step_raised
                     state.sink, self._sink_state = self._records, state
-                    self._begin_segment()
+                    self._begin_segment(() if ended_by is None else tuple(ended_by.gradients))
                     events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
                 else:   # (another Recorder keeps this thread's sink)
                     on_node = self._record_op if self._thread is not None else \
@@ -184,8 +191,12 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     raised_listeners.append(self._raised_heard)
         return self
 
-    def stop(self) -> "Recorder":
-        """Stop recording and finish the step in progress; returns self."""
+    def stop(self, whole_steps: bool = False) -> "Recorder":
+        """Stop recording and finish the step in progress; returns self. `whole_steps`: a
+        stop at a gradient call (from its subscriber: the Dashboard's) drops the step in
+        progress, whose gradients and updates would come after it, so every kept step
+        holds its forward pass, gradients and updates together."""
+        whole_steps = flag("Recorder.stop", "whole_steps", whole_steps)
         with self._lock:
             if self._recording:
                 events.unsubscribe(self._on_event)
@@ -197,8 +208,15 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     events.settle_thread()   # (a producer's state for the sink lets it go)
                     records.full = records.keeps = records.failed = records.stepped = \
                         records.raised = None
+                if whole_steps:   # (the ended step takes its updates first)
+                    self._settle()
+                    self._commit_update()
+                    self._current = RecordedStep(self._current.index)
                 self._recording = False
                 self._end_step(None, closing=False)
+                # no thread's: an op a route read before the stop still brings (torch's
+                # optimizer.step() after a stop at its gradient call) is not recorded
+                self._thread = _STOPPED
         return self
 
     def __enter__(self) -> "Recorder":
@@ -359,7 +377,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                 self._attach({step.node.output_id: step.upstream}, step)
 
     def _on_gradient(self, event) -> None:
-        if self._thread is not None and get_ident() != self._thread:
+        if self._thread is not None and get_ident() != self._thread:   # (or stopped)
             return
         with self._lock:
             self._running_pass = self._looked_in_flight = None   # (its pass is over)
@@ -375,12 +393,13 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
             self._end_gradient_step(event)
             self._begin_segment(tuple(event.gradients), ended)
 
-    def _end_gradient_step(self, event) -> None:
+    def _end_gradient_step(self, event) -> RecordedStep | None:
         """The step in progress takes the loss and gradients of the gradient call `event`,
-        and ends there (split="gradient", with no outer tape recording)."""
+        and ends there (split="gradient", with no outer tape recording); returns it if so."""
         self._current._take_gradient_call(loss_of(event), event.sources, event.gradients)
         if self.split == "gradient" and not self._outer_tape_recording(event.tape):
-            self._end_step(None, closing=True)
+            return self._end_step(None, closing=True)
+        return None
 
     def _learn_segment(self) -> None:
         """At a gradient call, before its ops are sorted: learn the segment's program (and

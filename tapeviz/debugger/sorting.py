@@ -124,11 +124,12 @@ class StepSorting:
         if closing is None:
             return
         self._evaluating = False
+        unseen, self._started_in = closing is self._started_in, None
         tail = restored = None
         if self._waiting:
             start = closing._record_count() - self._waiting
             closing._as_records()
-            start += results_read(closing._flat, start, closing._flat)
+            start += results_read(closing._flat, start, closing._flat, unseen)
             restored = puts_back(closing._flat, start)
             tail = closing._take_tail(start)
         sets = []

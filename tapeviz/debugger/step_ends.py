@@ -124,11 +124,13 @@ def is_step_update(records: list, at: int) -> bool:
         and not is_set(records, at)
 
 
-def results_read(records: list, start: int, updating: list) -> int:
+def results_read(records: list, start: int, updating: list, unseen: bool = False) -> int:
     """How many ops of `records` from op `start` on (those after a step's last update) read
     what an update among `updating` (records) wrote to a variable no optimizer trains,
     directly or through one another: a metric's result after its update_state (fit's logs),
-    the step's own; up to a set (`is_set`: the metric's reset)."""
+    the step's own; up to a set (`is_set`: the metric's reset). `unseen`: the step's forward
+    pass, its metrics' updates, ran before the Recorder started: any variable no optimizer
+    trains counts as updated."""
     width = RECORD_WIDTH
     at = start * width
     if at >= len(records) or not any(type(tensor) is VariableRead and not
@@ -146,7 +148,8 @@ def results_read(records: list, start: int, updating: list) -> int:
         if records[index + OP].kind == "update" and is_set(records, index):
             break
         if made.isdisjoint(records[index + INPUT_IDS]) and not any(
-                type(tensor) is VariableRead and id(tensor.variable) in updated
+                type(tensor) is VariableRead and (id(tensor.variable) in updated or unseen
+                                                  and not tensor.variable.trainable)
                 for tensor in records[index + INPUTS]):
             break
         made.add(records[index + OUTPUT_ID])

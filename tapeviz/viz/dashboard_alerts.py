@@ -30,16 +30,20 @@ class RunAlerts:
     """Part of `Dashboard`: the Recorders it starts on the training thread, and the alerts the
     timer diagnoses."""
 
-    def _watch_opening(self) -> None:
-        """On the training thread, after the first step: record the next `_OPENING_STEPS`
-        steps whole (a loss of many values, a Variable rebound to a Tensor, a gradient that
-        never comes are seen only across steps); a rising loss's Recorder ends it sooner."""
+    def _watch_opening(self, ended_by) -> None:
+        """On the training thread, at the gradient call `ended_by` of a step: after the first,
+        record the next `_OPENING_STEPS` steps whole (a loss of many values, a Variable
+        rebound to a Tensor, a gradient that never comes are seen only across steps): the
+        Recorder's first step holds the first's gradients and updates alone, and it stops
+        at the gradient call after them, dropping that step's forward pass. A rising loss's
+        Recorder ends it sooner."""
         opening = self._opening
         if opening is None and self._steps == 1:
             from ..debugger import Recorder   # its steps are numbered as this run's
-            self._opening = Recorder(first_index=self._step_offset + 1).start()
-        elif opening is not None and opening.recording and len(opening) > _OPENING_STEPS:
-            opening.stop()
+            self._opening = Recorder(first_index=self._step_offset).start(ended_by=ended_by)
+        elif opening is not None and opening.recording and \
+                len(opening) > _OPENING_STEPS + 1:
+            opening.stop(whole_steps=True)
 
     def _watch_rising(self, step: int, loss: float) -> None:
         """On the training thread, after step `step`: start a Recorder of the next steps at
@@ -56,7 +60,8 @@ class RunAlerts:
                 self._suspect = None
         elif suspect is None and self._rises >= _ARM_AFTER_RISES and finite:
             if self._opening is not None and self._opening.recording:
-                self._opening.stop()   # one Recorder at a time; it keeps what it recorded
+                # one Recorder at a time; it keeps the whole steps it recorded
+                self._opening.stop(whole_steps=True)
             from ..debugger import Recorder   # its steps are numbered as this run's
             self._suspect = Recorder(first_index=step).start()
 
@@ -129,10 +134,11 @@ class RunAlerts:
         if whole_run:
             opening.stop()   # a run shorter than the opening steps
         if opening is not None and not opening.recording:
-            steps = [s for s in opening.steps if s.complete]
-            found = diagnose(opening) if steps else []
+            recorded = [s for s in opening.steps if s.complete]
+            steps = recorded[1:]   # (the first holds the first step's gradients and updates)
+            found = diagnose(steps[-1], history=steps) if steps else []
             if whole_run and not any(f.kind == "gradients_not_applied" for f in found):
-                found += never_applied_in_run(steps, earlier=1)   # (it began after step 1)
+                found += never_applied_in_run(recorded, earlier=1)   # (step 1's forward)
             self._opened = [(f, _step_holding(steps, f.node)) for f in found
                             if f.kind not in _OVER_STEPS]
             with self._data_lock:

@@ -50,11 +50,14 @@ class StepLog:
                 if self.show_tape:   # the variables' gradients shade their leaves, too
                     self._grads.update((id(source), grad) for source, grad in
                                        zip(event.sources, event.gradients) if grad is not None)
-                self._add_step(self._step_offset + self._steps + 1, loss, norms, dict(named))
+                self._add_step(self._step_offset + self._steps + 1, loss, norms, dict(named),
+                               ended_by=event)
         except Exception as exc:  # never break the user's loop for a chart; report it
             self._report_error("dashboard event", exc)
 
-    def _add_step(self, step: int, loss, norms, gradients=None) -> None:
+    def _add_step(self, step: int, loss, norms, gradients=None, ended_by=None) -> None:
+        """Step `step` ended (at the runner's gradient call `ended_by`, or read from a
+        recorder): its loss and norms charted, its ops and gradients kept for the alerts."""
         with self._data_lock:
             self._steps += 1
             if loss is not None:
@@ -74,7 +77,7 @@ class StepLog:
                 self._last_grads, self._grads = self._grads, {}
                 self._gradients, self._last_step = gradients or {}, step
                 if self.show_alerts:
-                    self._watch_opening()
+                    self._watch_opening(ended_by)
                     if not self._diverged:
                         self._watch_rising(step, loss)
             self._version += 1
