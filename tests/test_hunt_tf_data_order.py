@@ -7,9 +7,8 @@ nothing: the sorted_batches finding asked for 1.5 classes a batch on average at 
 digits' classes of ~51 examples cut into batches of 32 give 1.6; now it says the batches'
 classes, the loss's line and dataset.shuffle(len(x)).batch(32). The pipeline that shuffles
 the examples before batching says nothing. (The Dashboard does not say it: its Recorder of
-the opening steps stops inside the fifth, whose forward pass lands in the fourth and its
-gradients in a fifth step of updates alone, leaving it two whole trained steps of the four
-this finding reads.)"""
+the opening steps holds three whole trained steps, steps 2 to 4, of the four this finding
+reads; here the loss's third rise in a row, at step 5, ends it there too.)"""
 import numpy as np
 import pytest
 

@@ -36,14 +36,10 @@ _FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply
 
 
 def last_trained(steps, count: int = MIN_STEPS) -> list:
-    """The last `count` (or fewer) of `steps` that computed variables' gradients, in order,
-    but for a last step that holds no op but updates (a Recorder stopped at its gradient call
-    keeps the gradients and the updates after it, its forward pass in the step before; only
-    the last step can be cut so)."""
+    """The last `count` (or fewer) of `steps` that computed variables' gradients, in order."""
     found = []
     for step in reversed(steps):
-        if step.variable_gradients and (step is not steps[-1] or not all(
-                kind == "update" for kind in map(_kinds, step.nodes))):
+        if step.variable_gradients:
             found.append(step)
             if len(found) == count:
                 break
