@@ -74,8 +74,8 @@ def test_a_loss_that_reads_an_input_for_the_prediction_names_both_lines():
             "w * x + b  # noqa") in message
     assert ") is used by nothing that made the target: does the loss read the wrong tensor " \
         "(an input where the prediction is meant)?" in message
-    assert message.endswith("fix: compute the loss from y_predicted, the prediction (the same "
-                            "for the other 1)")
+    assert ("; fix: compute the loss from y_predicted, the prediction (the same for the other "
+            "1); in TensorFlow's words: No gradients provided for any variable") in message
 
 
 def test_a_loss_computed_after_the_tapes_block_is_still_said_so():
