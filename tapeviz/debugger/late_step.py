@@ -28,8 +28,9 @@ def applied_a_step_late(trained: list) -> list:
         return []
     late = None
     for before, step in zip(trained, trained[1:]):
-        updates = [node for node in step.nodes if node.op.kind == "update"
-                   and engine_of(node.op) == "torch"]
+        updates = [node for node in step.nodes if node.op.kind == "update"   # an optimizer's:
+                   and engine_of(node.op) == "torch" and node.op.input_names[1:] == ("grad",)]
+#                    (not an in-place write of the step, `nn.init.constant_(bias, -50.0)`)
         if not updates or not all(_given_the_last(node, before, step) for node in updates):
             return []
         late = updates[0]

@@ -23,10 +23,13 @@ def logistic_regression(optimizer_class):
         torch.randint(0, 3, (64,))
 
 
-def step_a_batch_late(optimizer_class=torch.optim.SGD, steps: int = 6) -> Recorder:
+def step_a_batch_late(optimizer_class=torch.optim.SGD, steps: int = 6,
+                      pinned_bias: bool = False) -> Recorder:
     model, optimizer, x, y = logistic_regression(optimizer_class)
     with Recorder() as rec:
         for i in range(steps):
+            if pinned_bias:   # (an in-place write of a parameter each step: no optimizer's)
+                nn.init.constant_(model.bias, 0.5)
             loss = F.cross_entropy(model(x[i * 8:(i + 1) * 8]), y[i * 8:(i + 1) * 8])
             optimizer.step()  # BUG: a batch late
             optimizer.zero_grad()
@@ -68,3 +71,11 @@ def test_a_step_before_backward_after_zero_grad_is_told_a_batch_late(optimizer_c
 
 def test_the_loop_in_order_with_zero_grad_last_gives_no_finding():
     assert [finding.kind for finding in diagnose(zero_grad_last())] == []
+
+
+def test_a_parameter_written_in_place_each_step_is_no_update_of_the_optimizer():
+    """`nn.init.constant_(model.bias, 0.5)` in the loop is recorded as an update of one input:
+    the late step is still told, of the optimizer's updates alone. Was: IndexError from
+    diagnose (the write taken for an optimizer's update, its gradient input read)."""
+    kinds = [finding.kind for finding in diagnose(step_a_batch_late(pinned_bias=True))]
+    assert "gradients_applied_late" in kinds, kinds
