@@ -77,10 +77,8 @@ def test_a_dead_relu_in_a_nested_sequential_is_named_from_the_model():
            f"{line_of(__file__, '# SET')}: " in finding.message
 
 
-def test_a_nested_sequentials_layers_gradient_norms_are_named_from_the_model():
-    torch.manual_seed(0)
-    model = Net()
-    model.body[1] = nn.ReLU()
+def exploding(model):
+    """The exploding-gradient finding of six steps of SGD at lr 2.0 on `model`."""
     x = torch.randn(32, 3)
     optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
     with Recorder() as rec:
@@ -89,6 +87,14 @@ def test_a_nested_sequentials_layers_gradient_norms_are_named_from_the_model():
             F.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
             optimizer.step()
     [finding] = [f for f in diagnose(rec) if f.kind == "exploding_gradient"]
+    return finding
+
+
+def test_a_nested_sequentials_layers_gradient_norms_are_named_from_the_model():
+    torch.manual_seed(0)
+    model = Net()
+    model.body[1] = nn.ReLU()
+    finding = exploding(model)
     assert finding.message.startswith("model.body[0] (Linear): gradient norm ")
     assert "(model.body[2] (Linear) " in finding.message
     assert "; model.body[0].weight is read by linear at " in finding.message
@@ -106,15 +112,7 @@ class Attributes(nn.Module):
 def test_a_models_attribute_layers_gradient_norms_are_named_from_the_model():
     """were 'fc1: gradient norm ...; fc1's weight is read by ...'."""
     torch.manual_seed(0)
-    model = Attributes()
-    x = torch.randn(32, 3)
-    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
-    with Recorder() as rec:
-        for _ in range(6):
-            optimizer.zero_grad()
-            F.mse_loss(model(x), x.sum(1, keepdim=True)).backward()
-            optimizer.step()
-    [finding] = [f for f in diagnose(rec) if f.kind == "exploding_gradient"]
+    finding = exploding(Attributes())
     assert finding.message.startswith("model.fc1: gradient norm ")
     assert "(model.fc2 " in finding.message
     assert "; model.fc1.weight is read by linear at " in finding.message
