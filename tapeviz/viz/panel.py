@@ -148,7 +148,7 @@ def status_line(graph, shown: int, scene) -> str:
     if drawn < total:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
     if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
-        ops += " and the op that failed"
+        ops = f"{ops} and the op that failed" if total else "the op that failed"
     if kinds["caught"]:   # an op whose error the user's code caught in the tape's block
         ops += " and an op that raised (caught)"
     variable = words_of(node.op for node in scene.nodes()[:1])["variable"]

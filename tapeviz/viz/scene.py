@@ -206,7 +206,7 @@ class Scene:
         if isinstance(source, Recorder):
             step = self.step
             if step is None:
-                return "Recorder: no steps recorded yet"
+                return self._first_op_failed() or "Recorder: no steps recorded yet"
             return f"{step_of(source.steps, self.index)}: {counted(self.op_count, 'op')}" \
                    f"{_ending(step)}"
         if isinstance(source, RecordedStep):
@@ -218,6 +218,16 @@ class Scene:
                 "persistent tape" if tape.persistent else "tape")
             return f"{kind}: {counted(self.op_count, 'op')}"
         return counted(self.op_count, "op")
+
+    def _first_op_failed(self) -> str:
+        """The title of a recording whose first op failed (a `%%tapeviz` cell's): what failed,
+        at which line, and what to do; '' when none did. It read 'Recorder: no steps recorded
+        yet', as if the Recorder were the matter."""
+        failure = self.failure
+        if failure is None:
+            return ""
+        where = f" at {failure.source.location}" if failure.source is not None else ""
+        return f"{failure.op} failed{where}, the first op run: fix that line and run again"
 
     # ---- stepping its backward pass --------------------------------------------------------
     def no_backward(self) -> str:
