@@ -49,7 +49,9 @@ def widget_html(widget) -> str:
         if node.kind != "group":
             payloads[node_id] = widget.inspect(node_id, saved=True)
     data = {"title": widget.title, "status": widget.status, "alerts": widget.alerts,
-            "empty": widget.empty, "inspector": payloads, "opened": widget.opened_at}
+            "empty": widget.empty, "inspector": payloads, "opened": widget.opened_at,
+            # how far a backward pass being stepped had gone: the borders' key says it
+            "stepper": {k: v for k, v in widget.stepper.items() if k in ("count", "done")}}
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
     return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
                         data=_script_json(data), module=_module_url(module("tape.js")),
@@ -116,7 +118,7 @@ function show(id) {
 const jump = (id) => { show(id); zoomer.show(id); };
 alertsBox.replaceChildren(...alertList(data.alerts, jump));
 const key = document.querySelector(".tv-graph-key");   // what its borders mean, as the widget
-key.textContent = bordersKey(graphBox);
+key.textContent = bordersKey(graphBox, data.stepper);
 key.hidden = !key.textContent;
 if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));

@@ -45,3 +45,28 @@ def test_exported_recorded_step_says_what_its_borders_mean(tmp_path, browser):
     page = _opened(browser, TapeWidget(plain, check_later=False).save(tmp_path / "plain.html"))
     assert not page.page.locator(".tv-graph-key").is_visible()
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("steps, said", [
+    (2, "dashed: none yet (saved 2 backward steps in; the pass was not finished)"),
+    (None, "dashed: none reached it")])
+def test_an_export_saved_mid_backward_says_its_dashed_boxes_have_none_yet(steps, said, tmp_path,
+                                                                           browser):
+    """Saved two Steps into the backward pass, the export's key said 'dashed: none reached
+    it' of boxes the pass had not reached yet (notebook 01's eager_basics.html); finished
+    (Continue), it still says none reached them."""
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
+    widget = TapeWidget(tape, target=loss, sources=[w], check_later=False)
+    for _ in range(steps or 0):
+        widget.step()
+    if steps is None:
+        widget.continue_()
+    page = _opened(browser, widget.save(tmp_path / "stepped.html"))
+    key = page.page.locator(".tv-graph-key")
+    assert key.text_content() == f"violet border: gradient, thicker = larger · {said}"
+    assert legible(key) >= 4.5
+    page.screenshot(".tapeviz", f"borders-key-{'midway' if steps else 'done'}")
+    check_clean(page, browser)

@@ -4,7 +4,12 @@
 // (their violet and dashed borders had no key).
 export const BORDERS = "violet border: gradient, thicker = larger";
 
-// The key for the graph drawn in `pane`, or "" when it shows no gradient.
-export function bordersKey(pane) {
-  return pane.querySelector("g.node.grad") ? `${BORDERS} · dashed: none reached it` : "";
+// The key for the graph drawn in `pane`, or "" when it shows no gradient. `stepper` is the
+// backward stepping's state (panel.py: stepper_state) where the graph was left mid-pass (an
+// export saved after two Steps): its dashed boxes have no gradient yet, not none at all.
+export function bordersKey(pane, stepper = {}) {
+  if (!pane.querySelector("g.node.grad")) return "";
+  const midway = stepper.count !== undefined && !stepper.done;
+  return `${BORDERS} · dashed: ` + (midway ? `none yet (saved ${stepper.count} backward `
+    + `step${stepper.count === 1 ? "" : "s"} in; the pass was not finished)` : "none reached it");
 }
