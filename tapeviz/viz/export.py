@@ -53,7 +53,7 @@ def widget_html(widget) -> str:
             # how far a backward pass being stepped had gone: the borders' key says it
             "stepper": {k: v for k, v in widget.stepper.items() if k in ("count", "done")}}
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
-    return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
+    return _PAGE.format(title=html.escape(widget.title), css=css, dark=_DARK, svg=widget.svg,
                         data=_script_json(data), module=_module_url(module("tape.js")),
                         viewer=_VIEWER)
 
@@ -70,10 +70,24 @@ def _script_json(data) -> str:
     return json.dumps(data).replace("<", "\\u003c")
 
 
+# The reader's dark preference gets JupyterLab Dark's colours (its theme's variables, which
+# tape.css reads with light fallbacks): the page was light on a dark desktop, whatever theme
+# the widget was saved from. The viewer sets body[data-jp-theme-light] to match, as Lab does,
+# for tape.css's dark-only rules (2px dashes on the dark pane).
+_DARK = """:root { color-scheme: light dark; }
+@media (prefers-color-scheme: dark) { :root {
+  --jp-layout-color0: #111111; --jp-layout-color1: #212121; --jp-layout-color2: #424242;
+  --jp-layout-color3: #616161; --jp-border-color1: #616161; --jp-border-color2: #424242;
+  --jp-border-color3: #212121; --jp-ui-font-color1: rgba(255, 255, 255, 0.87);
+  --jp-ui-font-color2: rgba(255, 255, 255, 0.54); --jp-brand-color1: #2196f3;
+  --jp-content-link-color: #64b5f6; --jp-error-color1: #f44336; --jp-warn-color1: #ff9800; }
+  body { background: var(--jp-layout-color0); } }"""
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tapeviz: {title}</title>
 <style>{css}
-body {{ margin: 16px; }}</style>
+body {{ margin: 16px; }}
+{dark}</style>
 </head><body>
 <div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
 <span class="tv-status"></span><span class="tv-spacer"></span>
@@ -97,6 +111,10 @@ import {{ h, panZoom, alertList, cueAlerts, inspectorContent, sidePanel, borders
 # The export's own viewer: the widget's drawing helpers, fed from the inlined JSON.
 _VIEWER = """
 const data = JSON.parse(document.getElementById("tapeviz-data").textContent);
+const dark = matchMedia("(prefers-color-scheme: dark)");   // the page's colours follow it
+const theme = () => { document.body.dataset.jpThemeLight = String(!dark.matches); };
+theme();
+dark.addEventListener("change", theme);
 document.querySelector(".tv-title").textContent = data.title;
 document.querySelector(".tv-status").textContent = data.status;
 const graphBox = document.querySelector(".tv-graph");
