@@ -23,7 +23,9 @@ when someone looks. Nothing is copied (tensors are immutable). Bytes are counted
 not per op: when a step ends, and within a long step as often as its ops so far say it
 could reach the budget; the oldest whole steps are dropped when over budget.
 Its parts: the sink (sink.py), the sorting into steps (sorting.py, step_ends.py), the
-segments that follow a program (following.py), the steps ended and the budget (budget.py).
+segments that follow a program (following.py), the steps ended and the budget (budget.py),
+the steps as a user reads them (recorder_views.py), what it hears as events or nodes from
+another engine or thread (recorder_heard.py).
 """
 from __future__ import annotations
 
@@ -31,22 +33,22 @@ import sys
 import threading
 from collections import deque
 from threading import get_ident
-from typing import NamedTuple
 
 from .. import events
 from ..arguments import choice, count, flag
-from ..errors import DTypeError, bad_argument
-from ..node import OP, OUTPUT, RECORD_WIDTH, record
+from ..node import OP, OUTPUT, RECORD_WIDTH
 from ..threadstate import raised_listeners, thread_state
 from .budget import StepBudget, StepsDroppedWarning
 from .following import ProgramFollowing, loss_of
-from .given import check_byte_budget, entered_twice, missing_step
+from .given import check_byte_budget, entered_twice
 from .history import RecordedStep
 from .kept_forward import KEPT_FORWARD
 from .noted import kept_bytes
 from . import recorder_twins
 from .program import learn
 from .recorded_op import KeptBytes, RecordedOp
+from .recorder_heard import HeardOps
+from .recorder_views import Dropped, RecordedSteps
 from .sink import MIN_CHECK_GAP, Sink
 from .sorting import StepSorting
 from .step_ends import split_of
@@ -59,14 +61,7 @@ MAX_LEARNED_OPS = 1 << 16
 _STOPPED = -1   # a stopped Recorder's thread: no thread's ident
 
 
-class Dropped(NamedTuple):
-    """How much the Recorder has dropped so far: whole steps, and the bytes they held."""
-
-    steps: int
-    nbytes: int
-
-
-class Recorder(StepSorting, ProgramFollowing, StepBudget):
+class Recorder(RecordedSteps, HeardOps, StepSorting, ProgramFollowing, StepBudget):
     """Record every op (taped or not) with values, gradients, source lines, grouped in steps.
 
     Steps. A step ends when `tape.gradient` returns (unless an outer tape is still recording
@@ -260,122 +255,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
             records.upstream.clear()
             records.check_at = MIN_CHECK_GAP * RECORD_WIDTH
 
-    # ---- what was kept ---------------------------------------------------------------------
-    @property
-    def steps(self) -> list:
-        """The kept steps, oldest first; the one in progress last if it has ops."""
-        with self._lock:
-            self._settle()
-            self._make_noted()
-            kept = list(self._steps)
-            if self._current._flat:
-                kept.append(self._current)
-            return kept
-
-    @property
-    def last_step(self) -> RecordedStep | None:
-        """The most recent finished step (the one in progress if none has finished)."""
-        with self._lock:
-            self._settle()
-            if self._steps:
-                return self._made(self._steps[-1])
-            return self._current if self._current._flat else None
-
-    @property
-    def current_step(self) -> RecordedStep:
-        with self._lock:
-            self._settle()
-            return self._current
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the kept steps (see the class docstring for what counts)."""
-        with self._lock:
-            self._settle()
-            self._make_noted()   # (counted as made)
-            return self._held()
-
-    @property
-    def dropped(self) -> Dropped:
-        """How many old steps were dropped to respect `max_bytes`, and the bytes they held."""
-        return Dropped(self._dropped_steps, self._dropped_bytes)
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._settle()
-            return len(self._steps) + (1 if self._current._flat else 0)
-
-    def __iter__(self):
-        return iter(self.steps)
-
-    def __getitem__(self, i) -> RecordedStep:
-        steps = self.steps
-        try:
-            return steps[i]
-        except IndexError:
-            raise missing_step(self, i, steps) from None
-        except TypeError:   # rec["loss"], rec[1.0]: the list's words name no call
-            raise bad_argument("Recorder", "index", "an int (rec[-1]: the last step) or a "
-                               "slice", i, DTypeError) from None
-
-    def __repr__(self) -> str:
-        state = "recording" if self._recording else "stopped"
-        steps = f"{len(self)} step{'' if len(self) == 1 else 's'}"
-        return f"<Recorder {state}: {steps}, {self.nbytes / 2**20:.1f} of " \
-               f"{self.max_bytes / 2**20:.1f} MiB, {self._dropped_steps} dropped>"
-
-    # ---- events ----------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        """What the Recorder hears: an op another engine ran (tapeviz's dispatch adds its
-        record to the sink, or calls `_record_op` for a Recorder that has none), a backward
-        step, a gradient call."""
-        kind = type(event)
-        if kind is events.OpExecuted:
-            if self._thread is None:
-                self._record_op_any_thread(event.node, event.taped, event.duration)
-            else:
-                self._record_op(event.node, event.taped, event.duration)
-        elif kind is events.VJPApplied:
-            self._on_vjp(event)
-        else:
-            self._on_gradient(event)
-
-    def _record_op(self, node, taped: bool, duration: float) -> None:
-        """An op ran: kept in the list dispatch's sink extends (no lock: one extend)."""
-        if get_ident() != self._thread:
-            return
-        self._record_op_any_thread(node, taped, duration)
-
-    def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
-        records = self._records
-        if records.at is not None:   # (another engine's op: recorded fully)
-            records.leave()
-        records += record(node, taped, duration)
-        if len(records) >= records.check_at:
-            self._check_budget()
-
-    def _raised_heard(self, error: BaseException) -> None:
-        """A step raised on some thread (threadstate.step_raised): ended here if it is ours."""
-        if self._thread is None or get_ident() == self._thread:
-            self._step_raised(error)
-
-    def _on_vjp(self, event) -> None:
-        """A backward step another engine ran (or tapeviz's, to a Recorder with no sink)."""
-        if self._thread is not None and get_ident() != self._thread:
-            return
-        step = event.step
-        with self._lock:
-            self._settle()
-            self._attach({step.node.output_id: step.upstream}, step)
-
-    def _on_steps(self, steps: list) -> None:
-        """The backward steps of a pass another engine ran on this thread, given as it ended
-        (the sink's `stepped`), in the order they ran: each kept as `_on_vjp` keeps one."""
-        with self._lock:
-            self._settle()
-            for step in steps:
-                self._attach({step.node.output_id: step.upstream}, step)
-
+    # ---- gradient calls: a step ends, a segment is learned --------------------------------
     def _on_gradient(self, event) -> None:
         if self._thread is not None and get_ident() != self._thread:   # (or stopped)
             return
