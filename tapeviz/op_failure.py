@@ -3,7 +3,6 @@ expected and what it got (dispatch raises it from the user's line), keeping the 
 op was given for the debugger."""
 from __future__ import annotations
 
-import difflib
 import inspect
 import re
 from typing import NoReturn
@@ -11,9 +10,10 @@ from typing import NoReturn
 import numpy as np
 
 from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError,
-                     InvalidArgumentTypeError, KernelDTypeError, OpError, ShapeError,
+                     KernelDTypeError, OpError, ShapeError,
                      allocation_error, broadcast_words)
 from .dtypes import shown_name
+from .errors_keywords import keyword_refused
 from .string_values import math_refusal
 from .tensor import Tensor
 
@@ -102,13 +102,10 @@ def _keyword_refused(op, arrays, params: dict, said: str) -> OpError:
         parameters = []
     taken = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     taken.append("name")
-    close = difflib.get_close_matches(word, taken, n=1, cutoff=0.6)
-    given = f"={params[word]!r}" if word in params else ""
-    return InvalidArgumentTypeError(
-        op.name, f"keyword argument not understood: {word}{given}; in TensorFlow's words: "
-                 f"{op.name}() got an unexpected keyword argument {word!r}",
-        hint=f"did you mean {close[0]}{given}?" if close else
-        f"{op.name}'s keyword arguments: {', '.join(taken)}")
+    given = f"{word}={params[word]!r}" if word in params else word
+    return keyword_refused(op.name, word, given, taken,
+                           f"{op.name}() got an unexpected keyword argument {word!r}",
+                           listed=f"{op.name}'s keyword arguments:", cutoff=0.6)
 
 
 def _describe(array) -> str:

@@ -5,16 +5,8 @@ one that `compile`/`fit`/`evaluate`/`predict` took into **kwargs but looks missp
 (`fit(x, y, epoch=5)`: one epoch trained, and nothing said)."""
 from __future__ import annotations
 
-import difflib
-import inspect
-
 from ..errors import InvalidArgumentTypeError
-
-
-def _named(function) -> list:
-    """The parameters `function` takes by keyword, but `self`."""
-    return [p.name for p in inspect.signature(function).parameters.values()
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+from ..errors_keywords import keyword_refused, meant, named_parameters
 
 
 def _accepted(cls, extra) -> list:
@@ -25,7 +17,7 @@ def _accepted(cls, extra) -> list:
         init = klass.__dict__.get("__init__")
         if init is None or klass is object:
             continue
-        names += _named(init)
+        names += named_parameters(init)
     return list(dict.fromkeys(names)) + sorted(extra)
 
 
@@ -45,30 +37,22 @@ def refuse_unknown_keywords(cls, kwargs: dict, extra=(), typos_only: bool = Fals
     if not unknown:
         return
     name = unknown[0]
-    close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
-    if typos_only and not close:
+    if typos_only and not meant(name, accepted):
         return
     said = tf_words.format(cls=cls.__name__, given={name: kwargs[name]})
-    raise InvalidArgumentTypeError(
-        cls.__name__, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
-                      f"TensorFlow's words: {said}",
-        hint=f"did you mean {close[0]}={kwargs[name]!r}?" if close else
-        f"{cls.__name__} takes {', '.join(accepted)}")
+    raise keyword_refused(cls.__name__, name, f"{name}={kwargs[name]!r}", accepted, said)
 
 
 def refuse_misspelt_keywords(owner, method, kwargs: dict) -> None:
     """Raise if `kwargs`, what `method` of `owner` took into its **kwargs, holds a keyword
     close to one it names (Keras 3's compile, fit and predict take no other keyword: TF 2.21
     raises TypeError); one close to none, Keras 2's `workers=4`, is let pass as before."""
-    accepted = _named(method)
+    accepted = named_parameters(method)
     for name in kwargs:
-        close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
-        if close:
-            call = f"{type(owner).__name__}.{method.__name__}"
-            raise InvalidArgumentTypeError(
-                call, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
-                      f"TensorFlow's words: {method.__name__}() got an unexpected keyword "
-                      f"argument {name!r}", hint=f"did you mean {close[0]}={kwargs[name]!r}?")
+        if meant(name, accepted):
+            raise keyword_refused(
+                f"{type(owner).__name__}.{method.__name__}", name, f"{name}={kwargs[name]!r}",
+                accepted, f"{method.__name__}() got an unexpected keyword argument {name!r}")
 
 
 def call_keyword_refused(layer, kwargs: dict, error: TypeError) -> InvalidArgumentTypeError:
@@ -76,11 +60,7 @@ def call_keyword_refused(layer, kwargs: dict, error: TypeError) -> InvalidArgume
     'Dense.call() got an unexpected keyword argument': the layer, the word and the one meant
     (`training`, `mask` and call's own arguments)."""
     word = next((name for name in kwargs if f"argument {name!r}" in str(error)), None)
-    accepted = list(dict.fromkeys(_named(layer.call) + ["training", "mask"]))
-    close = difflib.get_close_matches(word or "", accepted, n=1, cutoff=0.75)
+    accepted = list(dict.fromkeys(named_parameters(layer.call) + ["training", "mask"]))
     given = f"{word}={kwargs[word]!r}" if word else str(error)
-    return InvalidArgumentTypeError(
-        f'layer "{layer.name}" ({type(layer).__name__})',
-        f"keyword argument not understood: {given}; in TensorFlow's words: {error}",
-        hint=f"did you mean {close[0]}={kwargs[word]!r}?" if close else
-        f"its call takes {', '.join(accepted)}")
+    return keyword_refused(f'layer "{layer.name}" ({type(layer).__name__})', word or "", given,
+                           accepted, str(error), listed="its call takes")
