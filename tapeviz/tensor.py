@@ -15,7 +15,7 @@ import numpy as np
 from . import dtypes as _dtypes
 from .pytorch_habits import add_habits
 from .threadstate import local as _thread
-from .two_engines import refused_by_torch
+from .two_engines import refused_as_dlpack, refused_by_torch
 
 class TensorShape(tuple):
     """A tensor's shape: a tuple of ints that prints like TensorFlow's; `TensorShape(None)`
@@ -97,6 +97,8 @@ class Tensor:
     __array_priority__ = 100
     # torch.relu(x) of a tapeviz tensor is refused naming both engines (two_engines.py)
     __torch_function__ = classmethod(refused_by_torch)
+    # torch.tensor(x) and torch.as_tensor(x) ask for a DLPack buffer instead: refused alike
+    __dlpack__ = __dlpack_device__ = refused_as_dlpack
     # No __init__: the engine makes each one by `Tensor()` and sets `_value` (wrap), a type
     # call with no Python frame, ~300 instructions less than object.__new__(Tensor), whose
     # wrapper copies its argument tuple. As in TF, no one makes a tensor by calling the
