@@ -15,6 +15,7 @@ import numpy as np
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
 from .errors import DTypeError, InvalidArgumentError, OpError, bad_argument
+from .errors_keywords import meant
 from .tensor import Tensor, TensorShape, wrap
 
 _INT64 = np.iinfo(np.int64)
@@ -162,8 +163,10 @@ def dtype(op: str, name: str, value, optional: bool = True):
     try:
         return _dtypes.as_dtype(value)
     except TypeError:
-        names = ", ".join(d.name for d in _dtypes.ALL)
-        raise bad_argument(op, name, f"a dtype ({names})", value, DTypeError) from None
+        names = [d.name for d in _dtypes.ALL]
+        error = bad_argument(op, name, f"a dtype ({', '.join(names)})", value, DTypeError)
+        close = meant(value, names, cutoff=0.6) if isinstance(value, str) else None
+        raise (error.with_hint(f"did you mean {close!r}?") if close else error) from None
 
 
 def count(op: str, name: str, value, minimum: int | None = 0) -> int:

@@ -73,13 +73,29 @@ def _in_nhwc(run, input, data_format):
     return transpose(run(transpose(input, _TO_NHWC)), _TO_NCHW)
 
 
-def _check_fits(op: str, hw, khw, strides, padding, dilations) -> None:
+def looks_channels_first(shape) -> bool:
+    """Whether a rank-4 shape read as NHWC looks like images laid out (N, C, H, W), as torch
+    gives them: 1 or 3 on axis 1, then a square image (read as NHWC: an image 1 or 3 rows
+    tall with as many channels as columns)."""
+    return len(shape) == 4 and shape[1] in (1, 3) and shape[2] == shape[3] and shape[3] > 4
+
+
+def channels_first_words(shape) -> str:
+    """What an NCHW-looking `shape` is read as, and the way over."""
+    return (f"the input {tuple(shape)} looks NCHW (N, C, H, W, as torch lays images out): "
+            f"read as NHWC its images are {shape[1]} row{'s' if shape[1] > 1 else ''} tall "
+            f"with {shape[3]} channels; transpose it, tf.transpose(x, [0, 2, 3, 1])")
+
+
+def _check_fits(op: str, hw, khw, strides, padding, dilations, shape=()) -> None:
+    """Refuse a window larger than the padded input (`shape`, NHWC, tells an NCHW one)."""
     out_hw, _ = _conv.geometry(hw, khw, strides, padding, dilations)
     if min(out_hw) < 1:
         span = tuple((k - 1) * d + 1 for k, d in zip(khw, dilations))
         raise ShapeError(op, f"the window (spatial size {span} with dilation) is larger than "
                              f"the padded input {tuple(hw)}; the output would be {out_hw}",
-                         hint="use padding='SAME' or a smaller kernel")
+                         hint=channels_first_words(shape) if looks_channels_first(shape) else
+                         "use padding='SAME' or a smaller kernel")
 
 
 def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
@@ -108,7 +124,8 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
                                    f"{kernel[2]} (filters are HWIO); got input {shape} "
                                    f"({fmt}), filters {kernel}", hint=hint)
     hw = shape[1:3] if fmt == "NHWC" else shape[2:4]
-    _check_fits("conv2d", hw, kernel[:2], strides, padding, dilations)
+    _check_fits("conv2d", hw, kernel[:2], strides, padding, dilations,
+                shape if fmt == "NHWC" else ())
     return _in_nhwc(lambda t: _conv.conv2d_op(t, filters, strides=strides, padding=padding,
                                            dilations=dilations), input, fmt)
 
@@ -121,7 +138,7 @@ def _pool(op: str, row, input, ksize, strides, padding, data_format):
     _check_rank(op, "input", input, 4, fmt)
     shape = _shape(op, "input", input)
     hw = shape[1:3] if fmt == "NHWC" else shape[2:4]
-    _check_fits(op, hw, ksize, strides, padding, (1, 1))
+    _check_fits(op, hw, ksize, strides, padding, (1, 1), shape if fmt == "NHWC" else ())
     return _in_nhwc(lambda t: row(t, ksize=ksize, strides=strides, padding=padding), input, fmt)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from .. import arguments
 from .. import math as _math
 from .. import nn as _nn
+from ..errors import InvalidArgumentTypeError, describe
 from ..errors import unknown_name as _unknown_name
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
@@ -186,7 +187,14 @@ def get(identifier):
                                _BY_NAME) from None
     if callable(identifier):
         return identifier
-    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+    from ..tensor import Tensor
+    said = "a tensor" if isinstance(identifier, Tensor) else repr(identifier)[:60]
+    raise InvalidArgumentTypeError(
+        "activation", f"expected a name ('relu') or a function (tf.nn.relu); got "
+                      f"{describe(identifier)}; in TensorFlow's words: Could not interpret "
+                      f"activation function identifier: {said}",
+        hint="a tensor is what a function returned: pass the function itself, uncalled: "
+             "activation=tf.nn.softmax" if isinstance(identifier, Tensor) else None)
 
 
 __all__ = ["deserialize", "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu",

@@ -5,6 +5,8 @@ from ... import arguments
 from ... import nn as _nn
 from ...nn_fused import conv_bias_activation
 from ...errors import DTypeError, InvalidArgumentError, bad_argument
+from ...fpwarnings import warn_from_user_line
+from ...nn_images import channels_first_words, looks_channels_first
 from ...ops.conv import conv2d_op
 from .. import activations as _activations
 from .. import initializers as _initializers
@@ -143,6 +145,11 @@ class ConvLayer(Layer):
         if channels is None:
             raise shape_error(self, f"the channel dimension of the inputs should be defined; "
                                     f"got shape {tuple(input_shape)}")
+        if self.data_format == "channels_last" and looks_channels_first(input_shape):
+            # TF builds it as asked and trains on the images read across: said, not refused
+            warn_from_user_line(f'layer "{self.name}" ({type(self).__name__}) is built for '
+                                f"{channels} input channels: {channels_first_words(input_shape)}"
+                                f", or make the layer with data_format='channels_first'")
         return int(channels)
 
     def _check_channels(self, inputs, expected: int) -> None:
