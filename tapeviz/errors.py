@@ -183,7 +183,8 @@ class MissingStepError(OpError, IndexError):
 
 
 class OutOfRangeError(OpError, IndexError):
-    """An index past the end of what holds the values: a TensorArray's read or write."""
+    """An index past the end of what holds the values: a TensorArray's read or write, a
+    label past to_categorical's num_classes (an IndexError, as numpy's there)."""
 
 
 class NotFoundError(OpError, FileNotFoundError):

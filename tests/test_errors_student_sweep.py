@@ -84,3 +84,30 @@ def test_a_dtype_name_close_to_none_lists_them_without_a_guess():
     with pytest.raises(DTypeError) as info:
         tf.cast(tf.ones(2), "banana")
     assert "float16, float32" in str(info.value) and "did you mean" not in str(info.value)
+
+
+def test_a_tape_opened_without_parentheses_names_the_class_and_the_call():
+    """`with tf.GradientTape as tape:` was "'type' object does not support the context
+    manager protocol"."""
+    with pytest.raises(InvalidArgumentTypeError) as info:
+        with tf.GradientTape as tape:   # noqa: F841  (the mistake itself)
+            pass
+    message = str(info.value)
+    assert message.startswith("GradientTape: `with` was given the class GradientTape itself")
+    assert "with tf.GradientTape() as tape:" in message
+    assert "test_errors_student_sweep.py" in message
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as tape:   # the class still makes tapes as before
+        y = v * v
+    assert float(tape.gradient(y, v)) == 6.0
+
+
+def test_to_categorical_given_too_few_classes_names_the_largest_label_and_the_count():
+    """to_categorical(y, num_classes=2) of labels 0..2 was numpy's bare IndexError 'index 2
+    is out of bounds for axis 1 with size 2'."""
+    with pytest.raises(IndexError) as info:
+        tf.keras.utils.to_categorical(np.array([0, 1, 2, 1]), num_classes=2)
+    message = str(info.value)
+    assert message.startswith("to_categorical: labels must be class indices below "
+                              "num_classes=2; got labels up to 2")
+    assert "num_classes=3" in message and "test_errors_student_sweep.py" in message

@@ -3,7 +3,7 @@ import random
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, bad_argument
+from ..errors import InvalidArgumentError, OutOfRangeError, bad_argument
 from ..ops.gather import one_hot
 from ..ops.random import set_seed
 from ..ops.shape import reshape
@@ -57,7 +57,14 @@ def to_categorical(x, num_classes=None):
     x = x.reshape(-1)
     num_classes = num_classes or int(np.max(x)) + 1
     categorical = np.zeros((x.shape[0], num_classes))
-    categorical[np.arange(x.shape[0]), x] = 1
+    try:
+        categorical[np.arange(x.shape[0]), x] = 1
+    except IndexError:   # numpy's 'index 2 is out of bounds for axis 1 with size 2'
+        raise OutOfRangeError(
+            "to_categorical", f"labels must be class indices below num_classes={num_classes}; "
+                              f"got labels up to {int(np.max(x))}",
+            hint=f"num_classes is the number of classes, the largest label + 1: "
+                 f"num_classes={int(np.max(x)) + 1}") from None
     return categorical.reshape(shape + (num_classes,))
 
 
