@@ -36,6 +36,16 @@ def shared_data():
 
 
 @pytest.fixture
+def shown(monkeypatch):
+    """What the magics displayed, in order (`tapeviz.ipython.magic.display` kept, not shown)."""
+    pytest.importorskip("IPython")
+    from tapeviz.ipython import magic
+    displayed = []
+    monkeypatch.setattr(magic, "display", displayed.append)
+    return displayed
+
+
+@pytest.fixture
 def quiet_breakpoints(monkeypatch):
     """A breakpoint's hit raises (or is kept) instead of opening pdb, and none is left armed
     before or after the test."""

@@ -33,14 +33,6 @@ def ip():
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    """What the magics displayed, in order."""
-    displayed = []
-    monkeypatch.setattr(tvip.magic, "display", displayed.append)
-    return displayed
-
-
-@pytest.fixture
 def no_debugger(monkeypatch):
     monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
 

@@ -4,7 +4,6 @@ import pytest
 pytest.importorskip("IPython")
 from IPython.testing import globalipapp  # noqa: E402
 
-import tapeviz.ipython as tvip  # noqa: E402
 from tapeviz.debugger import breakpoint as bps  # noqa: E402
 
 
@@ -16,13 +15,6 @@ def ip():
     yield shell
     shell.run_line_magic("unload_ext", "tapeviz")
     bps.clear_breakpoints()
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    displayed = []
-    monkeypatch.setattr(tvip.magic, "display", displayed.append)
-    return displayed
 
 
 @pytest.mark.parametrize("kind, magic, usage", [
