@@ -297,6 +297,41 @@ MISSED on a calm machine: what is left is the ~0.75 ms of Python spread over dis
 tape, backward and the layers (no item over ~2% of it), the filter gradient's 288 small
 products (16x622 by 622x16, an image's taps), and the stores' and sums' passes whose bits the
 debugger's path pins.
+Twenty-second round (base a9e3e09, 2026-12-08 00:40-01:50; load 0.2 at the start, 8-12 from
+00:45 on). At the start (load 0.2), this file --threads 1 --rounds 7: held 1.08x (rounds
+1.03-1.30x; 6.01 against 5.40 ms), faulting 0.83x. Where the held step goes by library code
+(new cnn_where.py: perf's samples of 200 steady steps a library, one thread, malloc held,
+load 11; ms a step, tapeviz / PyTorch): OpenBLAS 4.07 / -, numpy 1.32 / -, libtorch and
+oneDNN's JIT kernels - / 6.54, libc 0.62 / 0.46, the interpreter 2.17 / 0.73 (25.9% / 9.3%
+of the step). On 1x5x5 images (2,000 steps): the interpreter 0.66 / 0.24 ms. So the
+computing is not where the held step loses (ours 6.0 against 7.0 ms at this load; each conv
+op alone, cold, one thread, load 8-9: the second conv's forward 1.63 against PyTorch's 2.43,
+its input and filter gradients with the bias sum 3.18 against convolution_backward's 3.96,
+the first conv fused 0.94 against conv and relu 2.54, its filter gradient 0.42 against 1.40):
+it is the interpreter, 2.8-3.0x PyTorch's at both sizes, and the same Python runs 3.3x slower
+at 28x28 than on tiny images (PyTorch's 3.0-3.4x: the ops' megabytes leave code and objects
+out of the 2 MB L2), 18% of that from the block loops' extra calls (1,576 Python calls a step
+against 1,332, cProfile). A fixed cost of N instructions counted on tiny images is worth
+~3.3x its tiny-image time at 28x28.
+Measured, not kept:
+- two images a product in the filter gradient (K = 1,298 rows: 144 products a step, not
+  288), isolated, cold/hot (25 calls alternated, load 10): 1.278/1.170 against 1.291/1.219 ms
+  (-1% to -4%, other bits, within tolerance); it reads the grid rows under the first image's
+  outputs, which tests/test_conv_taps.py pins as never read (a NaN there shows), for ~0.04
+  ms a step: dropped;
+- relu_grad's product another way, the guide's 32x24x24x16 hot (40 calls alternated): now
+  200 us (the compare 70, the int32-by-int8 product 136; an int32 mask 138: the cast costs
+  nothing hot), np.where 1,386, an int32 mask by greater(out=, casting='unsafe') 354,
+  copyto(where=) 9,800: kept as is;
+- the fused store adding the bias straight from the strided pixels (runs of 384, not copied
+  first) on a block of 5 images, hot: 27.7-33.5 against 21.0 us: kept as is.
+Found: laying g on the input gradient's grid (grid[:, :oh, :ow] = g, 1.18 MB) costs 112 us hot
+and 165 cold (a contiguous copy of as much 82/122 us: copies run ~14 GB/s here), ~0.15 ms a
+step that the taps' layout needs (g's rows 24 wide, the grid's 26); relu_grad writing there
+would make its value a strided view, whose bias sum leaves the one ones-matmul (other bits
+than the op-by-op path's, which tests/test_conv_fused.py pins) or copies it back.
+The held goal stays MISSED: ~1.4 ms of interpreter a step over PyTorch's at 28x28 (load 11),
+against ~1 ms of computing ahead.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
