@@ -18,11 +18,14 @@ from .sourceinfo import SourceInfo, call_site_source
 
 KEPT = 8   # a root's last calls kept: an evaluation's, with a few calls after it
 _calls: dict = {}   # a root's layer path ('Net', 'net') -> deque of (line or site, given)
+_bound: dict = {}   # a root's layer path -> the name the user's code binds it to, or None
 
 
-def note(root: str, where, given=None) -> None:
+def note(root: str, where, given=None, bound: str | None = None) -> None:
     """Keep `where` (a SourceInfo, a call site (code, instruction) or None) as where root
-    `root` was called, given `given` (its data: a tensor or an array), held weakly."""
+    `root` was called, given `given` (its data: a tensor or an array), held weakly, and
+    `bound` as the name the user's code binds the model to ('net' for `net = Net()`)."""
+    _bound[root] = bound
     calls = _calls.get(root)
     if calls is None:
         calls = _calls[root] = deque(maxlen=KEPT)
@@ -31,6 +34,12 @@ def note(root: str, where, given=None) -> None:
     except TypeError:   # (None, a list: no weak reference; such a call matches no data)
         held = None
     calls.append((where, held))
+
+
+def bound_name(scope: str | None) -> str | None:
+    """The name the user's code binds the model at the root of layer path `scope` to, as
+    its last noted call found it ('net' for 'Net/hidden'); None when none was noted."""
+    return _bound.get(scope.split("/", 1)[0]) if scope else None
 
 
 def called_at(scope: str, data=None) -> SourceInfo | None:

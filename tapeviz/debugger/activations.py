@@ -16,7 +16,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
-from .variable_names import as_code, name_in_code, reached_name, unnamed
+from .variable_names import as_code, model_in_code, name_in_code, reached_name, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -127,25 +127,16 @@ def _by_cause(nodes, dead) -> list:
     return groups
 
 
-def layer_in_code(node, nodes) -> str:
+def layer_in_code(node) -> str:
     """The layer `node` ran in (its scope) as the user's code reaches it, as the other
     findings name layers: a Keras layer by its name ('dense', whose variables are
-    'dense/kernel'), a torch module by its path from the model with its kind ('model[1]
-    (ReLU)' for scope 'Sequential/1' of an nn.Sequential bound to `model`; 'model.body[1]'
-    inside a model whose parameters are named from within it, 'body.0.weight')."""
-    root, *rest = node.scope.split("/")
+    'dense/kernel'), a torch module by its path from the model, named as the code binds it
+    (`model_in_code`), with its kind: 'model[1] (ReLU)' for scope 'Sequential/1' of an
+    nn.Sequential bound to `model`, 'net.body[1] (ReLU)' for 'Net/body/1' of `net = Net()`."""
+    _, *rest = node.scope.split("/")
     if engine_of(node.op) != "torch":
         return node.scope.rsplit("/", 1)[-1]
-    name = "model"   # the usual name of a model whose parameters do not say it
-    for other in nodes:
-        scope = (other.scope or "").split("/")
-        read = next((t.variable for t in other.inputs if type(t) is VariableRead), None)
-        if read is not None and scope[0] == root:
-            module = read.name.rsplit(".", 1)[0].split(".")
-            if module[1:] == scope[1:]:   # 'model.0.weight' of scope 'Sequential/0'
-                name = module[0]
-            break
-    path = as_code(".".join([name, *rest]))
+    path = as_code(".".join([model_in_code(node.scope), *rest]))
     module = _MODULES.get(node.op.name)
     return path + (f" ({module})" if module and path.endswith("]") else "")
 
@@ -159,7 +150,7 @@ def _after_it(relu, after, nodes) -> str:
     (model[3] (ReLU), ..., model[19] (ReLU): 10 dead layers, 320 units an example in all)'."""
     if not after:
         return ""
-    layers = [layer_in_code(n, nodes) if n.scope else _where(n.source) for n in after]
+    layers = [layer_in_code(n) if n.scope else _where(n.source) for n in after]
     shown = layers if len(layers) <= 3 else [layers[0], "...", layers[-1]]
     units = sum(_array(n.output)[0].size for n in [relu, *after])
     return (f"; {len(after)} more ReLU layer{'s' if len(after) > 1 else ''} after it, which "
@@ -184,7 +175,7 @@ def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
         if zero_gradients is not None:
             starved = [v for v in starved if v.name in zero_gradients]
         shape = "x".join(map(str, out.shape))
-        layer = f" in layer {layer_in_code(node, nodes)}" if node.scope else ""
+        layer = f" in layer {layer_in_code(node)}" if node.scope else ""
         message = (f"dead ReLU: {node.op.name}{layer} outputs only zeros "
                    f"({shape} values: every unit, every example); its inputs are all <= 0 "
                    f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it"
@@ -224,7 +215,7 @@ def saturated(nodes, zero_gradients=None, steps=None) -> list:
         if zero_gradients is not None:
             starved = [v for v in starved if v.name in zero_gradients]
         name, shape = node.op.name, "x".join(map(str, out.shape))
-        message = (f"saturated {name}: {name} in layer {layer_in_code(node, nodes)} outputs only "
+        message = (f"saturated {name}: {name} in layer {layer_in_code(node)} outputs only "
                    f"{_BOUNDS[name]} ({shape} values: every unit, every example), where its "
                    f"derivative is exactly 0, so no gradient flows back through it")
         if starved:

@@ -18,7 +18,7 @@ from ..variable import VariableRead
 from .activations import describe_variables
 from .batch_sum import summed_over_batch
 from .findings import Finding
-from .norms import CLIP_FIX
+from .norms import clip_fix
 from .numerics import _where
 from .optimizer_source import torch_optimizer_made_at
 from .recorder import Recorder
@@ -179,7 +179,7 @@ def _finding(run, evident: int, blown, updates) -> Finding:
         message += overshoot
     message += (f"; hint: the learning rate is too large for this loss: lower it (10x, "
                 f"until the loss falls) or clip the gradients "
-                f"({CLIP_FIX[engine_of(node.op) if node is not None else 'tf']})"
+                f"({clip_fix(node)})"
                 f"{summed_over_batch(last)}")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
 

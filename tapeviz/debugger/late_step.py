@@ -18,6 +18,7 @@ from .findings import Finding
 from .label_source import call_after
 from .numerics import _where
 from .summary import _array
+from .unapplied import trains
 
 
 def applied_a_step_late(trained: list) -> list:
@@ -28,9 +29,8 @@ def applied_a_step_late(trained: list) -> list:
         return []
     late = None
     for before, step in zip(trained, trained[1:]):
-        updates = [node for node in step.nodes if node.op.kind == "update"   # an optimizer's:
-                   and engine_of(node.op) == "torch" and node.op.input_names[1:] == ("grad",)]
-#                    (not an in-place write of the step, `nn.init.constant_(bias, -50.0)`)
+        updates = [node for node in step.nodes if trains(node)   # (not `nn.init.constant_`)
+                   and engine_of(node.op) == "torch"]
         if not updates or not all(_given_the_last(node, before, step) for node in updates):
             return []
         late = updates[0]

@@ -18,11 +18,12 @@ from .activations import describe_variables, variable_order
 from .findings import Finding
 from .numerics import _where
 from .summary import _array
-from .unapplied import MIN_STEPS, _updates
+from .unapplied import MIN_STEPS, _updates, trains
+from .variable_names import model_in_code, scope_reading
 
 _FIX = {"torch": "build the optimizer after the model is final (optimizer = "
-                 "torch.optim.SGD(model.parameters(), ...) after replacing a layer), or "
-                 "optimizer.add_param_group({'params': layer.parameters()})",
+                 "torch.optim.SGD({model}.parameters(), ...) after replacing a layer), or "
+                 "optimizer.add_param_group({{'params': layer.parameters()}})",
         "tf": "give apply_gradients the list tape.gradient was given: "
               "optimizer.apply_gradients(zip(grads, variables)) with the same `variables`"}
 
@@ -38,7 +39,7 @@ def left_out_of_updates(steps, trained: list) -> list:
     if not all(map(_updates, trained[:-1])):
         return []   # (not applied in some step: unapplied's and late_step's to say)
     since = steps[next(i for i, step in enumerate(steps) if step is trained[0]):]
-    updates = [node for step in since for node in step.nodes if node.op.kind == "update"]
+    updates = [node for step in since for node in step.nodes if trains(node)]
     updated = {tensor.variable.name for node in updates for tensor in node.inputs
                if type(tensor) is VariableRead}
     last = trained[-1]
@@ -80,6 +81,7 @@ def _finding(last, left: list, updated: list, update, nodes) -> Finding:
     made = next((v.made_at for v in variables if getattr(v, "made_at", None) is not None), None)
     engine = engine_of(update.op)
     are = "is" if len(left) == 1 else "are"
+    model = model_in_code(scope_reading(left[0], nodes))
     message = (f"{describe_variables(variables, nodes) if variables else ', '.join(left)} "
                f"{are} given a non-zero gradient in each of the last {MIN_STEPS} steps and "
                f"never updated: the update at {_where(update.source)} updates "
@@ -89,5 +91,5 @@ def _finding(last, left: list, updated: list, update, nodes) -> Finding:
                f"{'it' if len(left) == 1 else 'them'}"
                + (f" (made at {_where(made)}, after the optimizer took its parameters)"
                   if made is not None and engine == "torch" else "")
-               + f"; fix: {_FIX[engine]}")
+               + f"; fix: {_FIX[engine].format(model=model)}")
     return Finding("left_out_of_updates", message, update, related=made, variables=left)

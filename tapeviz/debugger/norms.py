@@ -17,7 +17,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .numerics import _op_name, _where
 from .summary import _array, all_finite
-from .variable_names import reached_name, torch_in_code, unnamed
+from .variable_names import model_in_code, reached_name, torch_in_code, unnamed
 
 
 def _key_name(key) -> str:
@@ -194,8 +194,12 @@ def _norms_said(layers: list, norms: dict, bound: str, nodes) -> str:
     return message
 
 
-CLIP_FIX = {"tf": "tf.clip_by_global_norm",
-            "torch": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"}
+def clip_fix(node) -> str:
+    """How to clip the gradients in the engine of `node` (an op of the model's, or None:
+    TF's), the torch model named as the user's code binds it (`model_in_code`)."""
+    if node is None or engine_of(node.op) != "torch":
+        return "tf.clip_by_global_norm"
+    return f"torch.nn.utils.clip_grad_norm_({model_in_code(node.scope)}.parameters(), 1.0)"
 
 
 def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
@@ -220,7 +224,7 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
                    f"last layer's{when} ({_as_layer(first, nodes)} {norms[first]:.3g}, "
                    f"{_as_layer(last, nodes)} {norms[last]:.3g}){through}; hint: smaller initial "
                    f"weights, normalisation, or "
-                   f"{CLIP_FIX[engine_of(nodes[0].op) if nodes else 'tf']}")
+                   f"{clip_fix(next((n for n in nodes if n.scope), nodes[0]) if nodes else None)}")
     node = saturating[0][0] if saturating else None
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 

@@ -13,7 +13,7 @@ from .findings import Finding
 from .numerics import _op_name, _where
 from .step_function import first_after
 from .summary import _array
-from .variable_names import reached_name
+from .variable_names import model_in_code, reached_name, scope_reading
 
 _CLIPS = frozenset({"clip_by_value", "clamp", "clip"})   # TF's, torch's two names
 
@@ -72,8 +72,9 @@ def clip_finding(clip, names: list, count: int, nodes=()) -> Finding:
                 f"({', '.join(p for p in parts if p)})")
     shown = ", ".join(reached_name(name, nodes) for name in names[:4]) + (
         f" and {len(names) - 4} more" if len(names) > 4 else "")
-    clip_grads = ("torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) after "
-                  "loss.backward()" if torch else
+    model = model_in_code(scope_reading(names[0], nodes)) if names else "model"
+    clip_grads = (f"torch.nn.utils.clip_grad_norm_({model}.parameters(), 1.0) after "
+                  f"loss.backward()" if torch else
                   "grads, _ = tf.clip_by_global_norm(grads, 1.0) after tape.gradient, or the "
                   "optimizer's clipnorm=1.0")
     fix = (f"fix: clip the gradients, not the loss: {clip_grads}" if values.size == 1 else

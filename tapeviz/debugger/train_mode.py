@@ -22,6 +22,7 @@ import numpy as np
 from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .variable_names import model_in_code
 
 _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                      "feature_alpha_dropout"})
@@ -80,13 +81,13 @@ def _keras_training(forward) -> list:
 
 
 def _torch_fixes(training) -> list:
-    fixes = []
+    fixes, model = [], model_in_code(training[0].scope)
     if not all(map(_functional, training)):
-        fixes.append("call model.eval() before evaluating (and model.train() before training "
-                     "again)")
+        fixes.append(f"call {model}.eval() before evaluating (and {model}.train() before "
+                     f"training again)")
     if any(map(_functional, training)):
-        fixes.append("F.dropout ignores model.eval() (its training=True default): pass "
-                     "training=self.training, or use an nn.Dropout layer")
+        fixes.append(f"F.dropout ignores {model}.eval() (its training=True default): pass "
+                     f"training=self.training, or use an nn.Dropout layer")
     return fixes
 
 
@@ -131,8 +132,9 @@ def inference_mode_in_training(trained: list, count: int = 2) -> list:
         found.append(off)
     node, torch = found[0]
     step = trained[-1]
-    fix = ("call model.train() before training (model.eval() is still on from an "
-           "evaluation)" if torch else "call the model with training=True in the training "
+    model = model_in_code(node.scope)
+    fix = (f"call {model}.train() before training ({model}.eval() is still on from an "
+           f"evaluation)" if torch else "call the model with training=True in the training "
            "step: model(x, training=True) (model(x) runs Dropout in inference mode)")
     scope = f" in layer {node.scope}" if node.scope else ""
     message = (f"step {step.number} trained (it computed gradients), but its dropout{scope} "
@@ -181,8 +183,9 @@ def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
             return []
     node, step = found[0], trained[-1]
     torch = "training" in node.params
-    averages, fix = (("running averages", "call model.train() before training (model.eval() "
-                      "is still on)") if torch else
+    model = model_in_code(node.scope)
+    averages, fix = (("running averages", f"call {model}.train() before training "
+                      f"({model}.eval() is still on)") if torch else
                      ("moving averages", "call the model with training=True in the training "
                       "step: model(x, training=True) (model(x) runs BatchNormalization in "
                       "inference mode)"))

@@ -12,7 +12,6 @@ variables' values the same in the last as in the first, no update op in the last
 from __future__ import annotations
 
 import ast
-from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -29,7 +28,6 @@ from .summary import _array
 
 MIN_STEPS = 3
 MIN_RUN_STEPS = 2   # a whole run's trained steps (none can still be waiting to apply)
-_kinds = attrgetter("op.kind")
 _FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply_gradients("
                "zip(grads, model.trainable_variables)) (or w.assign_sub(lr * grad))"),
         "torch": ("loss.backward()", "call optimizer.step() after loss.backward()")}
@@ -47,8 +45,17 @@ def last_trained(steps, count: int = MIN_STEPS) -> list:
 
 
 def _updates(step) -> bool:
-    """Whether `step` ran an update op, looked for from its end, where updates run."""
-    return any(kind == "update" for kind in map(_kinds, reversed(step.nodes)))
+    """Whether `step` ran an update that trains (`trains`), looked for from its end, where
+    updates run."""
+    return any(map(trains, reversed(step.nodes)))
+
+
+def trains(node) -> bool:
+    """Whether `node` is an update that trains its variable, an optimizer's or a step written
+    by hand (`w -= lr * w.grad`): not a torch write of the variable alone, which sets it
+    (`nn.init.constant_(bias, 0.5)` in the loop, recorded as an update of its one input)."""
+    return node.op.kind == "update" and (len(node.op.input_names) > 1
+                                         or engine_of(node.op) != "torch")
 
 
 def _norm(gradients: dict) -> float:

@@ -14,6 +14,7 @@ import functools
 import linecache
 import re
 
+from ..model_calls import bound_name
 from ..variable import Variable, VariableRead
 from .op_inputs import written_arguments
 from ..statements import parse_source
@@ -45,7 +46,7 @@ def torch_in_code(path: str, scope: str | None = None, runnable: bool = False) -
     """A torch parameter or module path, as `named_parameters()` names it, as the user's code
     reaches it: 'model.0.weight' of an nn.Sequential bound to `model` is 'model[0].weight';
     one named from inside its root, as `scope` (the layer that reads it) shows, is reached
-    from the model ('model' the usual name of one whose parameters do not say it):
+    from the model by the name the code binds it to (`model_in_code`):
     'body.0.weight' of 'Net/body/0' 'model.body[0].weight', 'hidden.weight' of 'Net/hidden'
     'model.hidden.weight', layer 'conv1' of 'Net/conv1' 'model.conv1'. With no scope, one
     with an item or `runnable` (code to run) is told by its second part ('model.0.weight' a
@@ -59,7 +60,14 @@ def torch_in_code(path: str, scope: str | None = None, runnable: bool = False) -
         under = not parts[1].isdigit()
     else:
         return path
-    return ("model." if under else "") + as_code(path)
+    return (f"{model_in_code(scope)}." if under else "") + as_code(path)
+
+
+def model_in_code(scope: str | None) -> str:
+    """The name the user's code binds the model at the root of layer path `scope` to ('net'
+    for `net = Net()`, as the torch adapter found it at the model's call), else 'model', the
+    usual name."""
+    return bound_name(scope) or "model"
 
 
 def scope_reading(name: str, nodes) -> str | None:
