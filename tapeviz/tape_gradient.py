@@ -64,6 +64,17 @@ def _warn_gradient_inside_persistent_context() -> None:
         "gradient in order to compute higher order derivatives.")
 
 
+counting_calls: set = set()   # code of the gradient calls that count themselves (below)
+
+
+def counts_its_steps(function):
+    """Mark `function` as a gradient call that tells GradientComputed's listeners and then
+    counts itself on a Runner's thread (`count_step`), so the Runner's listener, once it has
+    heard the first step, leaves the counting to it. Returns `function` (a decorator)."""
+    counting_calls.add(function.__code__)
+    return function
+
+
 class Gradients:
     """`GradientTape`'s differentiation; it reads the tape's `_nodes`, `_ids`, `_watched`,
     `_exits`, `_refused` and `_await_readers`, which tape.py's recording keeps."""
@@ -80,6 +91,7 @@ class Gradients:
         flat_sources = None if sources is None else nest.flatten(sources)
         return Backward(self, targets, seeds, flat_sources)
 
+    @counts_its_steps
     def gradient(self, target, sources, output_gradients=None,
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of target)/d(source) for each source, in the structure of `sources`.
@@ -148,9 +160,7 @@ class Gradients:
         if hearers:
             events.tell(hearers, events.GradientComputed(self, targets, flat_sources, result))
         if counted_threads:   # a Runner's loop: its step counted here, no listener called
-            calls = counted_threads.get(get_ident())
-            if calls is not None:
-                calls.took(targets, flat_sources)
+            count_step(targets, flat_sources)
         for source in unwatched:   # after the tape is consumed: a warning raised as an error
             _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
         if unrecorded and not unwatched:
@@ -269,6 +279,14 @@ class GradientCalls:
         self.targets, self.sources = targets, sources
         self.value_ids = [id(source._value) for source in sources] \
             if type(sources) is list else None
+
+
+def count_step(targets, sources) -> None:
+    """One more gradient call on the calling thread, if a Runner's (`counted_threads`):
+    `gradient`'s, or a BackwardStepper's pass ended."""
+    calls = counted_threads.get(get_ident())
+    if calls is not None:
+        calls.took(targets, sources)
 
 
 counted_threads: dict = {}   # thread ident -> its GradientCalls, counted by `gradient` (a

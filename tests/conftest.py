@@ -46,6 +46,26 @@ def shown(monkeypatch):
 
 
 @pytest.fixture
+def runners():
+    """Make Runners (`runners(train, *args)`) that are always stopped and joined, even when a
+    test fails."""
+    from tapeviz.debugger import Runner
+    made = []
+
+    def make(fn, *args, **kwargs):
+        runner = Runner(fn, *args, **kwargs)
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.stop()
+        if runner._thread is not None:
+            runner._thread.join(10.0)
+            assert not runner._thread.is_alive(), "a runner thread did not end"
+
+
+@pytest.fixture
 def quiet_breakpoints(monkeypatch):
     """A breakpoint's hit raises (or is kept) instead of opening pdb, and none is left armed
     before or after the test."""

@@ -6,12 +6,12 @@ instead of hanging the suite.
 """
 import sys
 import threading
-import time
 
 import numpy as np
 import pytest
 
 import tapeviz as tf
+from dashboard_loops import wait_until
 from tapeviz import events
 from tapeviz.backward import BackwardStep
 from tapeviz.debugger import Runner, RunnerStopped
@@ -57,15 +57,6 @@ def train(model, steps, losses=None, flags=None, log=False):
     return [w.numpy() for w in model.weights]
 
 
-def wait_until(predicate, timeout=T):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.002)
-    return predicate()
-
-
 def parked_in_gate(runner):
     """Whether the training thread is blocked in the runner's gate (inside `Runner._wait`)."""
     frame = sys._current_frames().get(runner.thread_ident)
@@ -74,24 +65,6 @@ def parked_in_gate(runner):
             return True
         frame = frame.f_back
     return False
-
-
-@pytest.fixture
-def runners():
-    """Make runners that are always stopped and joined, even when a test fails."""
-    made = []
-
-    def make(fn, *args, **kwargs):
-        runner = Runner(fn, *args, **kwargs)
-        made.append(runner)
-        return runner
-
-    yield make
-    for runner in made:
-        runner.stop()
-        if runner._thread is not None:
-            runner._thread.join(T)
-            assert not runner._thread.is_alive(), "a runner thread did not end"
 
 
 @pytest.fixture

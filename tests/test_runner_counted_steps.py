@@ -1,53 +1,33 @@
 """A Runner running freely calls no listener a step: the tape counts its thread's gradient
 calls (`tape_gradient.counted_threads`). Its count, loss, stop between two updates and the
-refusal of a variable two loops train stay as they were while it heard every call."""
-import time
-
-import pytest
-
+refusal of a variable two loops train stay as they were while it heard every call; a
+BackwardStepper ending a pass on its thread counts it too."""
 import tapeviz as tf
+from dashboard_loops import wait_until
 from tapeviz import events
-from tapeviz.debugger import Runner
+from tapeviz.debugger import BackwardStepper
 from tapeviz.tape_gradient import counted_threads
 
 T = 10.0   # the longest any single wait may take
 
 
-def wait_until(predicate, timeout=T):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.002)
-    return predicate()
-
-
-def loop(w, b, steps, losses, inside=None):
+def loop(w, b, steps, losses, inside=None, stepped=False):
     """The lecture's loop: a tape a step, then two hand-written updates (`inside(step)`
-    called between them)."""
+    called between them); `stepped`: its odd steps' gradients stepped through by a
+    BackwardStepper (a user looking at a backward pass inside the Runner), not drained by
+    `tape.gradient`."""
     for step in range(steps):
         with tf.GradientTape() as tape:
             loss = (tf.constant(2.0) - (tf.constant(float(step % 3)) * w + b)) ** 2
-        dw, db = tape.gradient(loss, [w, b])
+        if stepped and step % 2:
+            dw, db = BackwardStepper(tape, loss, [w, b]).run().result()
+        else:
+            dw, db = tape.gradient(loss, [w, b])
         losses.append(float(loss))
         w.assign_sub(0.01 * dw)
         if inside is not None:
             inside(step)
         b.assign_sub(0.01 * db)
-
-
-@pytest.fixture
-def runners():
-    made = []
-
-    def make(*args):
-        made.append(Runner(*args))
-        return made[-1]
-    yield make
-    for runner in made:
-        runner.stop()
-        if runner._thread is not None:
-            runner._thread.join(T)
 
 
 def test_a_free_running_loop_is_counted_by_the_tape_with_no_listener(runners):
@@ -112,3 +92,43 @@ def test_a_second_runner_makes_the_first_hear_its_calls_again(runners):
     assert wait_until(lambda: first._on_gradient not in events.subscribers())
     steps = first.step_count
     assert wait_until(lambda: first.step_count > steps)
+
+
+def test_a_backward_pass_stepped_through_in_the_loop_is_a_step_too(runners):
+    losses = []
+    runner = runners(loop, tf.Variable(0.5), tf.Variable(0.0), 8, losses, None, True)
+    runner.start()
+    assert runner.join(T) and runner.state == "finished"
+    assert runner.step_count == 8 and runner.last_loss == losses[-1]   # (was 4: odd ones lost)
+    assert runner._on_gradient not in events.subscribers()   # still counted with no listener
+
+
+def test_a_loop_that_only_steps_its_passes_is_counted_by_the_stepper(runners):
+    def only_stepped(w, steps):
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * BackwardStepper(tape, loss, w).run().result())
+
+    runner = runners(only_stepped, tf.Variable(1.0), 5)
+    runner.start()
+    assert runner.join(T) and runner.step_count == 5 and runner.looped
+    assert runner._on_gradient not in events.subscribers()
+
+
+def test_a_stop_between_two_updates_of_a_stepped_step_lets_the_second_run(runners):
+    w, b = tf.Variable(0.5), tf.Variable(0.0)
+
+    def stop_after_ws_update(step):
+        if step == 5:   # a step whose gradients the stepper gave
+            runner.stop()
+
+    losses = []
+    runner = runners(loop, w, b, 10**6, losses, stop_after_ws_update, True)
+    runner.start()
+    assert runner.join(T) and runner.state == "stopped"
+    assert runner.step_count == 6 and len(losses) == 6
+    twin_w, twin_b = tf.Variable(0.5), tf.Variable(0.0)
+    loop(twin_w, twin_b, 6, [])
+    assert float(w.numpy()) == float(twin_w.numpy())
+    assert float(b.numpy()) == float(twin_b.numpy())   # (b's step-5 update was cut off)

@@ -6,10 +6,11 @@ the loop right after an op (forward or inside a backward step) or right after a 
 with nothing monkeypatched; ops run by any other thread (the caller inspecting tensors
 while the loop is paused) pass through untouched. The gate hears ops only while a pause,
 a step or a stop is pending (or the loop is paused): a loop left running keeps dispatch's
-fast path. Its gradient calls the tape counts itself (`tape_gradient.counted_threads`): the
-runner's listener hears them only until its first step, and again while the gate hears ops,
-another runner runs beside it (the refusal of a shared variable) or the loop's steps come from
-another engine than the tape (torch's), which the first step tells.
+fast path. Its gradient calls the tape counts itself (`tape_gradient.counted_threads`), as a
+BackwardStepper counts a pass it ends: the runner's listener hears them only until its first
+step, and again while the gate hears ops, another runner runs beside it (the refusal of a
+shared variable) or the loop's steps come from another engine than the tape (torch's), which
+the first step tells.
 """
 from __future__ import annotations
 
@@ -18,13 +19,12 @@ import threading
 
 from .. import events
 from ..fpwarnings import warn_from_user_line
-from ..tape_gradient import Gradients, counted_threads
+from ..tape_gradient import counted_threads, counting_calls
 from ..variable import Variable
 from . import live_runners
 from .pause_point import PausePoint
 from .runner_loop import ran_in_a_loop
 
-_TAPE_GRADIENT = Gradients.gradient.__code__
 _WHOLE_UPDATES: set = set()   # code of the functions a stop lets return (`whole_update`)
 
 
@@ -152,8 +152,9 @@ class RunnerGate:
             if refused is not None:
                 self.refused = refused
                 raise refused   # before it counts: a refused gradient call is no step
-        # the tape's own call, which counts itself once its listeners return (tell's caller)
-        by_tape = sys._getframe(2).f_code is _TAPE_GRADIENT
+        # the tape's own call (or a stepper's end), which counts itself once its listeners
+        # return (tell's caller)
+        by_tape = sys._getframe(2).f_code in counting_calls
         first = self._tape_counts is None
         if first:   # the loop's engine, told by its first step
             self._tape_counts = by_tape

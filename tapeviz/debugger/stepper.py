@@ -13,6 +13,7 @@ from .. import events, nest
 from ..backward import stepped_through
 from ..errors import DTypeError, InvalidArgumentError, MissingStepError, bad_argument, describe
 from ..op_place import op_place
+from ..tape_gradient import count_step, counted_threads, counts_its_steps
 from ..tensor import Tensor
 from . import breakpoint as _breakpoints
 from .given import check_stepper_arguments
@@ -170,12 +171,19 @@ class BackwardStepper(StepViews):
                                                              f"which is not on the tape",
                                    hint="stepper.run_to(tape.nodes[i]) or stepper.run_to(i)")
 
+    @counts_its_steps
     def _finish(self) -> None:
+        """The pass is over: one GradientComputed to its listeners, and on a Runner's thread
+        one more step, as `tape.gradient` counts its own (the Runner hears neither)."""
         self._finished = True
-        if events.listeners(events.GradientComputed):
+        hearers = events.gradient_listeners
+        if hearers or counted_threads:
             targets = nest.flatten(self.target)
-            result = [self.gradient(s) for s in self._flat_sources]
-            events.emit(events.GradientComputed(self.tape, targets, self._flat_sources, result))
+            if hearers:
+                result = [self.gradient(s) for s in self._flat_sources]
+                events.tell(hearers, events.GradientComputed(self.tape, targets,
+                                                             self._flat_sources, result))
+            count_step(targets, self._flat_sources)
 
     # ---- what is known now ----------------------------------------------------------------
     @property
