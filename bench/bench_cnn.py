@@ -331,7 +331,13 @@ step that the taps' layout needs (g's rows 24 wide, the grid's 26); relu_grad wr
 would make its value a strided view, whose bias sum leaves the one ones-matmul (other bits
 than the op-by-op path's, which tests/test_conv_fused.py pins) or copies it back.
 The held goal stays MISSED: ~1.4 ms of interpreter a step over PyTorch's at 28x28 (load 11),
-against ~1 ms of computing ahead.
+against ~1 ms of computing ahead. The largest Python item found, for the next round: the
+taps' ops on a 1x5x5x16 input (timeit, load 11) take conv_taps.correlate 61 us, input_gradient
+84 and filter_gradient 48 a call, ~190 us of a ~740 us tiny step, of which BLAS's work is a
+few us (the three ctypes products of a block 14 us); cProfile puts the rest in _tap_adder's
+setup (the maker's lookup, addresses, shifts and a closure each call), _keep_outputs and
+_accumulate's own lines: a plan per geometry (offsets, shifts, Products by block size, kept
+from call to call; only the three addresses read a call) is the cut to build and count.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
