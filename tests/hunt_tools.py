@@ -1,8 +1,10 @@
 """What the bug-hunt programs (tests/test_hunt_*.py, tests/pytorch/test_hunt_*.py) go through
 beyond tf_program_tools': a Recorder over many steps, the Runner paused at its first op and
-stopped there, and where a finding or a note points."""
-from tapeviz.debugger import Recorder, Runner, diagnose
-from tf_program_tools import stepped_to_the_end, trained_by_dashboard, widget_of
+stopped there, a loop that trains well under every tool, and where a finding or a note
+points."""
+from tapeviz.debugger import Recorder, Runner, diagnose, find_nan_origin
+from tf_program_tools import (paused_by, runs_past, stepped_to_the_end, trained_by_dashboard,
+                              widget_of)
 
 T = 60.0   # the longest a program run by a Runner may take (the machine is shared)
 
@@ -53,6 +55,22 @@ def paused_then_stopped(program) -> tuple:
         assert runner.join(T)
     assert runner.state == "stopped" and runner.error is None, (runner.state, runner.error)
     return where
+
+
+def quiet_under_every_tool(program, op: str, line: int) -> Recorder:
+    """`program`, a loop that trains well, under every tool a student reaches for, none saying
+    anything wrong: a breakpoint on an op it never runs (conv2d), run past; one on `op`, which
+    pauses it at `line`; a Recorder in which diagnose and find_nan_origin find nothing; a
+    Runner paused at its first op and stopped there; the Dashboard, with no alert. Returns
+    the Recorder."""
+    runs_past(program, op="conv2d")
+    paused_at, _ = paused_by(program, op=op)
+    assert paused_at.source.lineno == line, (paused_at, line)
+    rec = diagnosed_clean(program)
+    assert find_nan_origin(rec.steps[-1]) is None
+    assert paused_then_stopped(program)[1] is not None
+    trained_quietly(program)
+    return rec
 
 
 def found(findings, kind: str):
