@@ -14,6 +14,15 @@ needs_openblas = pytest.mark.skipif(
            "runs numpy's matmul and adds, tested below")
 
 
+@pytest.fixture(autouse=True)
+def fresh_plans():
+    """The taps' plans are kept by geometry (`conv_taps._plan`): a test that takes BLAS's
+    makers away must not meet a plan made with them, nor leave one made without them."""
+    conv_taps._plan.cache_clear()
+    yield
+    conv_taps._plan.cache_clear()
+
+
 @needs_openblas
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans_a", [False, True])
@@ -78,6 +87,25 @@ def test_kernel_rows_are_one_product_only_for_few_channels(monkeypatch, channels
     w = rng.standard_normal((3, 3, channels, 8)).astype(np.float32)
     conv_taps.correlate(x, w, (1, 1), (4, 4))
     assert bool(asked) == by_rows
+
+
+@needs_openblas
+def test_a_geometry_is_planned_once_and_each_call_reads_its_own_arrays(monkeypatch):
+    """The products' maker, shifts and block sizes are kept from call to call of one
+    geometry (~10 us a call on a tiny image); the arrays' addresses are read each call."""
+    asked = []
+    for name in ("overlapping_products", "products"):
+        maker = getattr(blas, name)
+        monkeypatch.setattr(blas, name, lambda dtype, maker=maker: asked.append(dtype) or
+                            maker(dtype))
+    rng = np.random.default_rng(6)
+    for _ in range(3):
+        x = rng.standard_normal((2, 6, 7, 16)).astype(np.float32)
+        w = rng.standard_normal((3, 3, 16, 8)).astype(np.float32)
+        np.testing.assert_allclose(conv_taps.correlate(x, w, (1, 1), (4, 5)),
+                                   _naive_forward(x, w, ((0, 0), (0, 0))), rtol=1e-5,
+                                   atol=1e-5)
+    assert len(asked) == 1
 
 
 def _taps_ops(x, w, g, pads):

@@ -184,15 +184,9 @@ def _tap_adder(flat, taps, offsets, totals, most_rows, row_taps=1):
     costs ~1-3 us, a block's 9 products ~10."""
     c, o = taps.shape[1:]
     usable = flat.dtype == taps.dtype and flat.flags.c_contiguous
-    make = blas.overlapping_products(taps.dtype) \
-        if usable and row_taps > 1 and max(c, o) <= _MOST_ROW_CHANNELS else None
-    if make is not None:
-        offsets, depth = offsets[::row_taps], row_taps * c   # a kernel row's first tap
-    else:
-        make, depth, row_taps = blas.products(taps.dtype) if usable else None, c, 1
-        if make is not None:
-            make = functools.partial(make, trans_a=False)
-    if make is None:
+    plan = _plan(taps.dtype, c, o, tuple(offsets), row_taps, flat.strides[0],
+                 taps.strides[0]) if usable else None
+    if plan is None:
         term = np.empty((most_rows, o), totals.dtype)
 
         def add_taps(start, first, count):
@@ -202,21 +196,52 @@ def _tap_adder(flat, taps, offsets, totals, most_rows, row_taps=1):
                 np.matmul(flat[start + offset:start + offset + count], tap, out=part)
                 total += part
         return add_taps
+    made, shifts, tap_steps = plan
     base, row = blas.address(flat), flat.strides[0]
-    shifts = [offset * row for offset in offsets]
     first_tap = blas.address(taps)
-    tap_addresses = [first_tap + k * row_taps * taps.strides[0] for k in range(len(offsets))]
+    tap_addresses = [first_tap + step for step in tap_steps]
     totals_at, total_row = blas.address(totals), totals.strides[0]
-    made = {}   # rows -> its Products: blocks of one size share one (no keyword lookup each)
 
     def add_taps(start, first, count):
         at = base + start * row
         products = made.get(count)
         if products is None:
-            products = made[count] = make(m=count, n=o, k=depth, lda=c, ldb=o, ldc=o)
+            products = made.made(count)
         products.sum_into(totals_at + first * total_row, [at + shift for shift in shifts],
                           tap_addresses)
     return add_taps
+
+
+class _ProductsBySize(dict):
+    """rows -> the Products of one geometry for blocks of that many rows, made on first use."""
+
+    def __init__(self, make, **geometry):
+        super().__init__()
+        self._make, self._geometry = make, geometry
+
+    def made(self, rows: int):
+        products = self[rows] = self._make(m=rows, **self._geometry)
+        return products
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(dtype, c, o, offsets, row_taps, row, tap_row):
+    """(Products by block rows, each product's shift of A in bytes, each tap's byte offset in
+    the taps) for taps of this geometry on a flat grid `row` bytes a pixel, kept from call to
+    call (working them out, the maker's lookup and its keywords cost ~10 us a call on a tiny
+    image); None where numpy's OpenBLAS is not found."""
+    make = blas.overlapping_products(dtype) \
+        if row_taps > 1 and max(c, o) <= _MOST_ROW_CHANNELS else None
+    if make is not None:
+        offsets, depth = offsets[::row_taps], row_taps * c   # a kernel row's first tap
+    else:
+        make, depth, row_taps = blas.products(dtype), c, 1
+        if make is None:
+            return None
+        make = functools.partial(make, trans_a=False)
+    return (_ProductsBySize(make, n=o, k=depth, lda=c, ldb=o, ldc=o),
+            tuple(offset * row for offset in offsets),
+            tuple(k * row_taps * tap_row for k in range(len(offsets))))
 
 
 def _keep_outputs(block, top, hp, origin, out, store=None):
