@@ -304,8 +304,9 @@ Twenty-second round (base a9e3e09, 2026-12-08 00:40-01:50; load 0.2 at the start
 load 11; ms a step, tapeviz / PyTorch): OpenBLAS 4.07 / -, numpy 1.32 / -, libtorch and
 oneDNN's JIT kernels - / 6.54, libc 0.62 / 0.46, the interpreter 2.17 / 0.73 (25.9% / 9.3%
 of the step). On 1x5x5 images (2,000 steps): the interpreter 0.66 / 0.24 ms. So the
-computing is not where the held step loses (ours 6.0 against 7.0 ms at this load; each conv
-op alone, cold, one thread, load 8-9: the second conv's forward 1.63 against PyTorch's 2.43,
+computing is not where the held step loses (BLAS, numpy and libc 6.0 against 7.0 ms at this
+load, numpy's per-call overhead in it; each conv op alone, cold, one thread, load 8-9: the
+second conv's forward 1.63 against PyTorch's 2.43,
 its input and filter gradients with the bias sum 3.18 against convolution_backward's 3.96,
 the first conv fused 0.94 against conv and relu 2.54, its filter gradient 0.42 against 1.40):
 it is the interpreter, 2.8-3.0x PyTorch's at both sizes, and the same Python runs 3.3x slower
@@ -313,6 +314,13 @@ at 28x28 than on tiny images (PyTorch's 3.0-3.4x: the ops' megabytes leave code 
 out of the 2 MB L2), 18% of that from the block loops' extra calls (1,576 Python calls a step
 against 1,332, cProfile). A fixed cost of N instructions counted on tiny images is worth
 ~3.3x its tiny-image time at 28x28.
+Kept:
+- the taps' plan per geometry (conv_taps._plan, 7a42914: the products' maker and its
+  Products by block rows, the shifts and tap offsets kept; a call reads its three arrays'
+  addresses alone). Predicted ~-30k instructions a step; counted (callgrind, the guide CNN on
+  1x5x5 images, 20 steps after 80, gc frozen and off, one BLAS thread, hash seed 0) 2,937.9k
+  -> 2,878.6k (-59.2k, -2.0%); the 28x28 held step alternated in one process (20 rounds x 20
+  steps, load 10.7): 7.416 -> 7.437 ms, 1.004x (0.936-1.039): under the noise.
 Measured, not kept:
 - two images a product in the filter gradient (K = 1,298 rows: 144 products a step, not
   288), isolated, cold/hot (25 calls alternated, load 10): 1.278/1.170 against 1.291/1.219 ms
@@ -336,8 +344,11 @@ taps' ops on a 1x5x5x16 input (timeit, load 11) take conv_taps.correlate 61 us, 
 84 and filter_gradient 48 a call, ~190 us of a ~740 us tiny step, of which BLAS's work is a
 few us (the three ctypes products of a block 14 us); cProfile puts the rest in _tap_adder's
 setup (the maker's lookup, addresses, shifts and a closure each call), _keep_outputs and
-_accumulate's own lines: a plan per geometry (offsets, shifts, Products by block size, kept
-from call to call; only the three addresses read a call) is the cut to build and count.
+_accumulate's own lines: the plan above takes the first; _keep_outputs, the stores' run
+lengths and _accumulate's own lines are left.
+At the end (7a42914, load 8-9), this file --threads 1 --rounds 9: held 1.03x (rounds
+0.85-1.18x; 7.38 against 7.18 ms), faulting 0.78x: a loaded machine's reading (1.08x at load
+0.2 at the start), not a before/after; no calm figure after the change this round.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
