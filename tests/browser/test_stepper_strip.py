@@ -137,3 +137,19 @@ def test_step_and_continue_say_when_the_pass_is_done(browser, done):
         assert button.evaluate("b => !b.disabled && b.tabIndex === 0")   # Tab reaches it
     page.screenshot(".tapeviz", f"stepper-buttons-{'done' if done else 'going'}")
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("done", [False, True], ids=["going", "done"])
+def test_the_strip_says_what_to_press_once_the_pass_is_done(browser, done):
+    """At the pass's end the strip said 'steps applied 7 (done)', and only Step's and
+    Continue's tooltips said what to press next: it says Reset in sight."""
+    state = {**stepper_state(variables=1), "done": done}
+    page = rendered(browser, f"stepper-applied-{'done' if done else 'going'}", state)
+    chip = page.page.locator(".tv-stepper .tv-chip").first
+    wait_until(page, lambda: chip.count() == 1, "the strip's first chip")
+    said = chip.text_content()
+    assert said.startswith("steps applied ")
+    assert ("(done: Reset to step it again)" in said) is done
+    page.screenshot(".tapeviz", f"stepper-applied-{'done' if done else 'going'}")
+    check_clean(page, browser)
