@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 
 from ..debugger.diagnosis import diagnose
+from ..debugger.op_index import CROSS_ENTROPIES
+from ..debugger.sorted_batches import labels_given, one_class_batches
 from ..debugger.unapplied import never_applied_in_run
 from .panel import MAX_ALERTS, alert_list, find_alerts
 from .scene import Scene
@@ -44,6 +46,20 @@ class RunAlerts:
         elif opening is not None and opening.recording and \
                 len(opening) > _OPENING_STEPS + 1:
             opening.stop(whole_steps=True)
+
+    def _note_batch(self, step: int) -> None:
+        """On the training thread, after step `step`: keep its classifier loss's node (the
+        labels it was given), the last COUNTED steps', for sorted batches: the opening's few
+        whole steps cannot show them (one or two classes a batch, read over up to 16 steps).
+        A loop whose first three steps had none (a regression's) is not looked at again."""
+        if self._unclassified >= 3:
+            return
+        loss = next((node for node in reversed(self._last_ops)
+                     if node.op.name in CROSS_ENTROPIES and node.phase == "forward"), None)
+        if loss is not None:
+            self._batches.append((step, loss))
+        elif not self._batches:
+            self._unclassified += 1
 
     def _watch_rising(self, step: int, loss: float) -> None:
         """On the training thread, after step `step`: start a Recorder of the next steps at
@@ -114,8 +130,19 @@ class RunAlerts:
                               [f for f in diagnose(nan_nodes) if f.kind == "nan"]))
         last = diagnose(nodes, gradients=gradients or None) if nodes else []
         said = {f.kind for f in last}
-        groups += [(number, [], [finding]) for finding, number in self._opening_findings()
-                   if finding.kind not in said]
+        opened = [(f, number) for f, number in self._opening_findings() if f.kind not in said]
+        named = {name for finding, _ in opened for name in finding.variables}
+        last = [f for f in last if f.kind != "symmetric_init" or not f.variables
+                or not set(f.variables) <= named]
+        # (as diagnose leaves a symmetric layer's variables to another finding naming them:
+        #  zero kernels seen over the opening's steps are zero_weights, not identical units)
+        groups += [(number, [], [finding]) for finding, number in opened]
+        said |= {finding.kind for finding, _ in opened}
+        with self._data_lock:
+            batches = list(self._batches)
+        if batches and "sorted_batches" not in said:
+            groups.append((batches[-1][0], [], one_class_batches(
+                [(number, labels_given(loss)) for number, loss in batches], batches[-1][1])))
         if nodes:
             groups.append((step, nodes, [f for f in last if nan_step is None or f.kind != "nan"]))
         alerts = []
