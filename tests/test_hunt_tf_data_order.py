@@ -6,9 +6,10 @@ of it at the user's line (found as-is, pinned). Before, diagnose said
 nothing: the sorted_batches finding asked for 1.5 classes a batch on average at most, and the
 digits' classes of ~51 examples cut into batches of 32 give 1.6; now it says the batches'
 classes, the loss's line and dataset.shuffle(len(x)).batch(32). The pipeline that shuffles
-the examples before batching says nothing. (The Dashboard does not say it: its Recorder of
-the opening steps holds three whole trained steps, steps 2 to 4, of the four this finding
-reads; here the loss's third rise in a row, at step 5, ends it there too.)"""
+the examples before batching says nothing. The Dashboard says it too, from the labels of
+its last 16 steps' loss (was: nothing; its opening Recorder's three whole steps, 2-4, cannot
+show it: the finding needs three classes each the only one of some batch, and four whole
+steps held classes 7/8, 0/1, 1 and 3); the shuffled pipeline's Dashboard says nothing."""
 import numpy as np
 import pytest
 
@@ -18,7 +19,7 @@ from tapeviz.debugger import diagnose, find_nan_origin
 from hunt_tools import (diagnosed_clean, drawn_and_stepped, found, paused_then_stopped,
                         recorded_steps, trained_quietly)
 from programs import line_of
-from tf_program_tools import nothing_left_around, paused_by, runs_past
+from tf_program_tools import nothing_left_around, paused_by, runs_past, trained_by_dashboard
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -87,3 +88,15 @@ def test_batches_shuffled_after_batching_are_said_one_class_or_two_each():
     assert "a shuffle after batch" in finding.message
     assert "fix: shuffle the examples before batching, with a buffer as large as the data: " \
            "dataset.shuffle(len(x)).batch(32)" in finding.message
+
+
+def test_the_dashboard_says_batches_shuffled_after_batching_from_its_last_steps():
+    with pytest.warns(UserWarning, match="shuffles whole batches"):
+        shown = trained_by_dashboard(lambda: train(shuffle_after_batch=True))
+    [alert] = [a for a in shown["alerts"] if a["kind"] == "sorted_batches"]   # before: none
+    assert alert["message"].startswith("each training batch holds examples of one class or "
+                                       "two (their classes by batch over steps 17-32: ")
+    assert alert["step"] == 32
+    assert "fix: shuffle the examples before batching" in alert["message"]
+    shuffled = trained_by_dashboard(train)
+    assert [a for a in shuffled["alerts"] if a["kind"] == "sorted_batches"] == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import engine_of
-from .chance_loss import _logits_and_labels
+from .chance_loss import _logits_and_labels, logits_and_labels_of
 from .findings import Finding
 from .numerics import _where
 from .op_index import CROSS_ENTROPIES, ops_named
@@ -33,17 +33,47 @@ def batches_of_one_class(steps) -> list:
     trained = [step for step in steps if step.variable_gradients][-COUNTED:]
     if len(trained) < MIN_STEPS:
         return []
-    by_op = ops_named([node for node in trained[-1].nodes if node.phase == "forward"])
-    loss = next((node for name in CROSS_ENTROPIES for _, node in by_op.get(name, ())), None)
+    loss = classifier_loss([node for node in trained[-1].nodes if node.phase == "forward"])
     if loss is None:
         return []
-    labels_at, logits_at = (1, 0) if engine_of(loss.op) == "torch" else (0, 1)
+    at = _arguments(loss)
+    return one_class_batches([(step.number, _labels(_logits_and_labels(step, loss, *at)))
+                              for step in trained], loss)
+
+
+def classifier_loss(nodes):
+    """The first classifier loss (a cross-entropy over classes) among `nodes`, else None."""
+    by_op = ops_named(nodes)
+    return next((node for name in CROSS_ENTROPIES for _, node in by_op.get(name, ())), None)
+
+
+def labels_given(loss):
+    """The class labels (integers) classifier loss node `loss` was given, else None."""
+    return _labels(logits_and_labels_of(loss, *_arguments(loss)))
+
+
+def _arguments(loss) -> tuple:
+    """(the logits' argument, the labels') of classifier loss node `loss`: torch's
+    cross_entropy(logits, labels), TF's (labels, logits)."""
+    return (0, 1) if engine_of(loss.op) == "torch" else (1, 0)
+
+
+def _labels(read):
+    return None if read is None else read[1]
+
+
+def one_class_batches(given: list, loss) -> list:
+    """The finding of `batches_of_one_class` from `given`, [(step number, the labels its
+    classifier loss `loss` (the last step's) was given, or None)] of trained steps in order:
+    the last COUNTED read (at least MIN_STEPS; the Dashboard's, kept a step at a time)."""
+    given = given[-COUNTED:]
+    if len(given) < MIN_STEPS:
+        return []
     held = []
-    for step in trained:
-        read = _logits_and_labels(step, loss, logits_at, labels_at)
-        if read is None or read[1].size < MIN_BATCH:
+    for _, labels in given:
+        if labels is None or labels.size < MIN_BATCH:
             return []
-        classes = np.unique(read[1])
+        classes = np.unique(labels)
         if classes.size > FEW:
             return []
         held.append(classes.tolist())
@@ -51,7 +81,7 @@ def batches_of_one_class(steps) -> list:
     alone = {classes[0] for classes in held if len(classes) == 1}
     if len(alone) < 3 or sum(len(classes) for classes in held) > MEAN_CLASSES * len(held):
         return []   # (data of one dominant class, imbalanced: its batches hold that one)
-    first, last = trained[0].number, trained[-1].number
+    first, last = given[0][0], given[-1][0]
     shown = ", ".join("/".join(map(str, classes)) for classes in held[:8])
     message = (f"each training batch holds examples of one class or two (their classes by "
                f"batch over steps {first}-{last}: {shown}{', ...' if len(held) > 8 else ''}; "

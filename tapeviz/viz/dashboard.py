@@ -18,9 +18,11 @@ import math
 import numbers
 import threading
 import traceback
+from collections import deque
 
 from .. import events
 from ..arguments import count, flag
+from ..debugger.sorted_batches import COUNTED
 from ..errors import MisuseError, bad_argument
 from .dashboard_alerts import RunAlerts
 from .dashboard_controls import Controls
@@ -227,6 +229,8 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         self._suspect = None             # a Recorder of a rising loss (runner mode)
         self._opening = None             # a Recorder of the first steps (runner mode)
         self._opened: list = []          # the findings it gave, with their step
+        self._batches = deque(maxlen=COUNTED)   # (step, its classifier loss node), the last
+        self._unclassified = 0           # ... steps looked at that had none, before any had
         self._diverged: list = []        # the divergence findings it gave, with their step
         self._diagnosed_at = -math.inf   # clock time of the last diagnosis
         self._diagnosed_version = -1

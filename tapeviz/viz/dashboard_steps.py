@@ -78,6 +78,7 @@ class StepLog:
                 self._gradients, self._last_step = gradients or {}, step
                 if self.show_alerts:
                     self._watch_opening(ended_by)
+                    self._note_batch(step)
                     if not self._diverged:
                         self._watch_rising(step, loss)
             self._version += 1

@@ -1,9 +1,11 @@
 """torch: the digits sorted by label in a DataLoader left at shuffle=False (the numpy
 engine's twin: tests/test_bugs_sorted_batches.py): `diagnose` names the batches of one class
-each; shuffle=True says nothing."""
+each, and so does the Dashboard, from its last steps' labels (was: nothing); shuffle=True
+says nothing."""
 import numpy as np
 import pytest
 
+from dashboard_loops import dashboards, ended  # noqa: F401  (dashboards: a fixture)
 from programs import line_of
 
 torch = pytest.importorskip("torch", reason='the PyTorch adapter: pip install "tapeviz[torch]"')
@@ -15,6 +17,12 @@ from tapeviz.debugger import Recorder, diagnose  # noqa: E402
 
 
 def trained(shuffle: bool) -> Recorder:
+    with Recorder() as rec:
+        loop(shuffle)
+    return rec
+
+
+def loop(shuffle: bool) -> None:
     (images, labels), _ = load_digits()
     order = np.argsort(labels, kind="stable")
     x = torch.tensor(images[order].reshape(-1, 64) / 255, dtype=torch.float32)
@@ -24,15 +32,13 @@ def trained(shuffle: bool) -> Recorder:
                                          shuffle=shuffle)
     model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
     optimizer = torch.optim.Adam(model.parameters())
-    with Recorder() as rec:
-        for step, (batch, target) in enumerate(loader):
-            loss = F.cross_entropy(model(batch), target)  # LOSS
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            if step == 19:
-                break
-    return rec
+    for step, (batch, target) in enumerate(loader):
+        loss = F.cross_entropy(model(batch), target)  # LOSS
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step == 19:
+            break
 
 
 def test_a_dataloader_of_sorted_digits_left_unshuffled_is_named():
@@ -44,3 +50,19 @@ def test_a_dataloader_of_sorted_digits_left_unshuffled_is_named():
 
 def test_shuffled_batches_say_nothing():
     assert [f for f in diagnose(trained(True)) if f.kind == "sorted_batches"] == []
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["sorted", "shuffled"])
+def test_the_dashboard_names_a_dataloader_of_sorted_digits(shuffle, dashboards):  # noqa: F811
+    from tapeviz.torch import activation
+    dash = dashboards(show_tape=False)
+    try:
+        ended(dash, dash.train(loop, shuffle))
+    finally:
+        activation.sync_thread()
+    said = [a for a in dash.alerts if a["kind"] == "sorted_batches"]
+    if shuffle:
+        assert said == []
+    else:   # before: none
+        assert said[0]["message"].startswith("each training batch holds examples of one class "
+                                             "or two (their classes by batch over steps 5-20: ")
