@@ -3,7 +3,7 @@ one too small to change a float32 weight. The optimizer runs, the gradients are 
 and every weight holds after the last recorded update exactly what it held before the first;
 the loss stays where it started (up to the batches). Nothing fails and nothing looks wrong
 in any one step: a randomly initialised model predicts something different for each input,
-so no constant prediction shows it either. Judged over at least MIN_STEPS recorded steps that
+so no constant prediction shows it either. Judged over at least STILL_STEPS recorded steps that
 computed gradients, the last of which ran update ops (none at all is `unapplied`'s finding).
 """
 from __future__ import annotations
@@ -18,7 +18,9 @@ from .findings import Finding
 from .numerics import _where
 from .summary import _array
 
-MIN_STEPS = 5   # trained steps recorded before the weights' standing still is judged
+MIN_STEPS = 5   # trained steps recorded before updates too small to move the loss are judged
+STILL_STEPS = 3   # ... before weights that hold exactly still are: the Dashboard's opening
+#                   holds 3 (weights equal to the bit after 3 updates of non-zero gradients)
 LEARNING_RATE_FIX = {
     "tf": "a learning rate that moves the weights (Adam's default 0.001; SGD's 0.01)",
     "torch": "a learning rate that moves the weights (torch.optim.Adam's default lr=0.001; "
@@ -26,7 +28,7 @@ LEARNING_RATE_FIX = {
 
 
 def updates_that_change_nothing(steps) -> list:
-    """A Finding when at least MIN_STEPS of the recorded `steps` computed gradients, non-zero
+    """A Finding when at least STILL_STEPS of the recorded `steps` computed gradients, non-zero
     and finite in each, the last ran updates of the variables it differentiated, and each of
     them holds after the last step what it held before the first. A correct program ends at
     the last step's last update, looked for from its end: it changed a weight."""
@@ -36,7 +38,7 @@ def updates_that_change_nothing(steps) -> list:
         return []
     trained = [step for step in steps if step.variable_gradients]
     trained = trained[:trained.index(last) + 1]
-    if len(trained) < MIN_STEPS:
+    if len(trained) < STILL_STEPS:
         return []
     first = trained[0]
     updates, before, after = updates_walked(last)
