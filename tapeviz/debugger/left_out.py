@@ -54,7 +54,7 @@ def left_out_of_updates(steps, trained: list) -> list:
     if not moved or all(positions.get(name, -1) < min(moved) for name in left):
         return []   # a base left out under a trained head: fine-tuning
     return [_finding(last, left, sorted(updated, key=lambda n: positions.get(n, -1)),
-                     updates[-1], nodes)]
+                     updates[-1], nodes, _set_in_loop(since))]
 
 
 def _forward_pass(trained: list) -> list:
@@ -75,10 +75,21 @@ def _nonzero(gradient) -> bool:
     return bool(np.isfinite(value).all() and np.any(value != 0))
 
 
-def _finding(last, left: list, updated: list, update, nodes) -> Finding:
+def _set_in_loop(steps) -> set:
+    """(variable name, file, line) of each write of a variable alone in `steps` (not an update
+    that trains: `nn.init.constant_(bias, 0.5)` in the loop). The adapter takes such a write
+    of a parameter it had not seen for its making; it was set there, not made."""
+    return {(node.inputs[0].variable.name, node.source.filename, node.source.lineno)
+            for step in steps for node in step.nodes
+            if node.op.kind == "update" and not trains(node) and node.source is not None
+            and node.inputs and type(node.inputs[0]) is VariableRead}
+
+
+def _finding(last, left: list, updated: list, update, nodes, set_in_loop=frozenset()) -> Finding:
     by_name = {v.name: v for v in last.gradient_sources}
     variables = [by_name[name] for name in left if name in by_name]
-    made = next((v.made_at for v in variables if getattr(v, "made_at", None) is not None), None)
+    made = next((v.made_at for v in variables if getattr(v, "made_at", None) is not None
+                 and (v.name, v.made_at.filename, v.made_at.lineno) not in set_in_loop), None)
     engine = engine_of(update.op)
     are = "is" if len(left) == 1 else "are"
     model = model_in_code(scope_reading(left[0], nodes))

@@ -3,7 +3,7 @@ recorded as an update of its one input) is no optimizer update to `diagnose`: un
 optimizer made for an earlier model it made an extra left_out_of_updates finding ('the update
 at nn.init.constant_(...) updates net[0].bias alone') beside gradients_not_applied; under an
 optimizer that left out the replaced layer it took the pinned bias for trained, naming its
-weight alone as left out."""
+weight alone as left out, and said the bias was made at the line that set it."""
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -42,3 +42,7 @@ def test_a_pinned_bias_of_a_replaced_layer_is_left_out_with_its_weight():
     assert finding.kind == "left_out_of_updates"
     assert sorted(finding.variables) == ["net.2.bias", "net.2.weight"]
     assert "updates net[0].weight and net[0].bias alone" in finding.message, finding.message
+    # the bias was set in the loop, not made there (the adapter first saw it at that write):
+    # was '(made at <the constant_ line>, after the optimizer took its parameters)'
+    assert "made at" not in finding.message, finding.message
+    assert "torch.optim.SGD(net.parameters(), ...)" in finding.message
