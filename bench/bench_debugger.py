@@ -1109,6 +1109,24 @@ median of the round ratios 1.048x against 1.079x (read to +-0.03x at that load).
 Runner CNN 1.00x, lecture's 0.97x; file:line 1.11x, lecture's 1.09x (1.074x by instructions,
 415.5k of 386.7k: untouched this round; its 4 untaped ops' walks, whose per-code key is an
 id(), ~450 instructions by the micro above, still the largest part).
+Breakpoints that look at every op, the edges (next round; a9e3e09's tree, instructions a
+step, valgrind, one epoch; the same tree moves ~1k): regression plain 516.2k, file:line
+541.4k (1.049x), nan 609.7k (1.181x), a bare condition 644.6k (1.249x); lecture's plain
+386.1k, file:line 415.2k (1.075x), nan 457.8k (1.186x), condition 493.1k (1.277x).
+- a bare condition's node form, priced by stubs (regression): the whole closure +37.5k a
+  step (605.6k with one returning at once), of it the thread-local read of the busy flag
+  +13.6k (~600 instructions an op, 20 ops a step; a get_ident() set in its place measured
+  +7.3k worse: 650.4k); the loop over (breakpoint, condition) pairs ~8k.
+- built: one bare condition (the usual case) gets its own node form, no loop and no pair
+  unpacked (breakpoint_listener._condition_asked); predicted -4k to -8k. Measured: regression
+  643.1k -> 634.1k (1.249x -> 1.228x), lecture's 493.1k -> 484.9k (1.277x -> 1.256x).
+  CPU, one process, old and new node forms alternated with plain, 9 rounds x 5 epochs (load
+  8.5, read to +-0.03x): regression best 1.244x -> 1.267x, median 1.191x -> 1.198x; lecture's
+  1.280x -> 1.256x, median 1.297x -> 1.257x: under this load's noise, as the -1.4% predicts.
+- priced, not built: dispatch making the DeferredNode inline (no deferred_node call for the
+  11 untaped ops a step) -4.5k (629.6k, 1.220x); the condition row's 1.22x on the lecture's
+  loop needs ~-14k more, and the busy flag's thread-local read (~12k) has no cheaper
+  per-thread home reachable from a node form (dispatch's ThreadState is not passed to it).
 """
 from __future__ import annotations
 
