@@ -97,12 +97,12 @@ def _register_display_in_running_ipython() -> None:
         from .ipython import offer_magics, register_html_display
         register_html_display(shell)
         offer_magics(shell)   # a forgotten `%load_ext tapeviz`: loaded at the first %%tapeviz
-        _errors_keywords.install_in_ipython(shell)
+        _errors_shown.install_in_ipython(shell)
 
 
-from . import errors_keywords as _errors_keywords
+from . import errors_shown as _errors_shown
 _register_display_in_running_ipython()
-_errors_keywords.install_excepthook()   # tf.reduce_sum(x, axes=1) shown with axis= meant
+_errors_shown.install_excepthook()   # tf.reduce_sum(x, axes=1) shown with axis= meant
 
 
 # `%load_ext tapeviz`: IPython is imported only when the extension is loaded

@@ -6,9 +6,8 @@ A plain function or class of the TF surface (`tf.reduce_sum(x, axes=1)`,
 `tf.GradientTape(persistant=True)`) is refused by Python's binding before any tapeviz code
 runs: nothing of ours is on the stack to say more, and wrapping every public function would
 cost each correct call a frame. So that TypeError is read where it is shown, never on a
-correct call's path: `binding_refused` turns it into the same message, and the hooks below
-show that in its place (sys.excepthook for a script, IPython's custom exception handler for
-a cell); what `except TypeError` catches stays Python's own error.
+correct call's path: `binding_refused` turns it into the same message, which errors_shown.py
+shows in its place; what `except TypeError` catches stays Python's own error.
 """
 from __future__ import annotations
 
@@ -58,14 +57,10 @@ def binding_refused(error: BaseException) -> InvalidArgumentTypeError | None:
     says it, when the function refused is tapeviz's and the user's line called it; else None.
     """
     said = _UNEXPECTED.match(str(error)) if type(error) is TypeError else None
-    traceback = error.__traceback__
-    if said is None or traceback is None:
+    call = user_call(error) if said is not None else None
+    if call is None:
         return None
-    while traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    frame = traceback.tb_frame
-    if user_frame(frame) is not frame:   # refused inside tapeviz: not the user's call
-        return None
+    frame, line, source = call
     qualname, word = said.groups()
     refusers = _refusers(qualname, frame)
     if not refusers:
@@ -75,12 +70,27 @@ def binding_refused(error: BaseException) -> InvalidArgumentTypeError | None:
     # a label made of a name TF offers ('GradientTape.gradient') before its mixin's name
     tf_words = frozenset().union(*TF_NAMES.values())
     owner = min(refusers, key=lambda label: (label.split(".")[0] not in tf_words, len(label)))
-    line = linecache.getline(frame.f_code.co_filename, traceback.tb_lineno)
-    source = SourceInfo(frame.f_code.co_filename, traceback.tb_lineno, frame.f_code.co_name)
     error = keyword_refused(owner, word, _given(word, line), accepted, str(error),
                             listed=f"{owner}'s keyword arguments:", source=source)
     error.function = None   # not this function's name: the user's line called `owner`
     return error.with_hint(error.hint)
+
+
+def user_call(error: BaseException):
+    """(frame, line's text, SourceInfo) of the user's line that raised `error` itself (the
+    innermost frame of its traceback, Python's refusal of a call), or None when that frame is
+    tapeviz's own."""
+    traceback = error.__traceback__
+    if traceback is None:
+        return None
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    frame = traceback.tb_frame
+    if user_frame(frame) is not frame:   # refused inside tapeviz: not the user's call
+        return None
+    code = frame.f_code
+    return (frame, linecache.getline(code.co_filename, traceback.tb_lineno),
+            SourceInfo(code.co_filename, traceback.tb_lineno, code.co_name))
 
 
 def _refusers(qualname: str, frame) -> dict:
@@ -89,13 +99,14 @@ def _refusers(qualname: str, frame) -> dict:
     frame binds its name to a function of its own (their `def concat`)."""
     simple = qualname.split(".")[0]
     theirs = frame.f_locals.get(simple, frame.f_globals.get(simple))
-    if inspect.isfunction(theirs) and not _ours(theirs):
+    if inspect.isfunction(theirs) and not ours(theirs):
         return {}
     return {label: function for label, function in _public_functions()
             if function.__qualname__ == qualname}
 
 
-def _ours(item) -> bool:
+def ours(item) -> bool:
+    """Whether `item` is tapeviz's (a class or function of its modules)."""
     return (getattr(item, "__module__", None) or "").partition(".")[0] == "tapeviz"
 
 
@@ -106,7 +117,7 @@ def _public_functions():
         if name.partition(".")[0] != "tapeviz" or module is None:
             continue
         for attribute, item in list(vars(module).items()):
-            if attribute.startswith("_") or not _ours(item):
+            if attribute.startswith("_") or not ours(item):
                 continue
             if inspect.isfunction(item):
                 yield item.__name__, item
@@ -140,37 +151,4 @@ def _given(word: str, line: str) -> str:
     return f"{word}={value}" if value else word
 
 
-def show_in_place(hook):
-    """`hook` (sys.excepthook's signature) that shows a binding error of a tapeviz function
-    as `binding_refused` says it, and anything else as `hook` did."""
-    def excepthook(kind, error, traceback):
-        better = binding_refused(error)
-        if better is None:
-            return hook(kind, error, traceback)
-        return hook(type(better), better, traceback)
-    excepthook.shows_keywords = True
-    return excepthook
-
-
-def install_excepthook() -> None:
-    """Show a script's misspelt keyword to a tapeviz function as tapeviz says it (once)."""
-    if not getattr(sys.excepthook, "shows_keywords", False):
-        sys.excepthook = show_in_place(sys.excepthook)
-
-
-def install_in_ipython(shell) -> None:
-    """The same for a cell, through IPython's custom exception handler, unless another has
-    one (IPython keeps one): the cell's TypeError shown as IPython shows any, %pdb as well."""
-    if shell.custom_exceptions:
-        return
-
-    def shown(shell, kind, error, traceback, tb_offset=None):
-        better = binding_refused(error)
-        exc_tuple = None if better is None else (type(better), better, traceback)
-        shell.showtraceback(exc_tuple, tb_offset=tb_offset, running_compiled_code=True)
-
-    shell.set_custom_exc((TypeError,), shown)
-
-
-__all__ = ["binding_refused", "install_excepthook", "install_in_ipython", "keyword_refused",
-           "meant", "named_parameters"]
+__all__ = ["binding_refused", "keyword_refused", "meant", "named_parameters", "user_call"]

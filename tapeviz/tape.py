@@ -20,7 +20,6 @@ import weakref
 from . import nest
 from .arguments import flag
 from .errors import DTypeValueError, OpError, TapeStateError, describe
-from .errors_uncalled import EnteredUncalled
 from .fpwarnings import warn_from_user_line
 from .sourceinfo import user_source
 from .tape_caught import CaughtNotes
@@ -40,7 +39,7 @@ _SHOWN = ("batch_jacobian", "gradient", "jacobian", "reset", "stop_recording", "
           "backward", "nodes")   # tapeviz's: the stepper's pass and what the widget draws
 
 
-class GradientTape(Gradients, ExitNotes, CaughtNotes, Jacobians, metaclass=EnteredUncalled):
+class GradientTape(Gradients, ExitNotes, CaughtNotes, Jacobians):
     """Records ops on watched tensors so that gradients can be computed.
 
     >>> import tapeviz as tf

@@ -12,7 +12,8 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.errors import InvalidArgumentTypeError
-from tapeviz.errors_keywords import binding_refused, install_in_ipython
+from tapeviz.errors_keywords import binding_refused
+from tapeviz.errors_shown import install_in_ipython
 
 X = tf.constant(np.ones((2, 3), np.float32))
 

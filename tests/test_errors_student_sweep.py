@@ -8,6 +8,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.errors import DTypeError, InvalidArgumentTypeError, ShapeError
+from tapeviz.errors_shown import said_by_tapeviz
 
 X = np.random.default_rng(0).random((8, 4), dtype=np.float32)
 
@@ -86,20 +87,30 @@ def test_a_dtype_name_close_to_none_lists_them_without_a_guess():
     assert "float16, float32" in str(info.value) and "did you mean" not in str(info.value)
 
 
-def test_a_tape_opened_without_parentheses_names_the_class_and_the_call():
+def test_a_tape_opened_without_parentheses_is_shown_naming_the_class_and_the_call():
     """`with tf.GradientTape as tape:` was "'type' object does not support the context
-    manager protocol"."""
-    with pytest.raises(InvalidArgumentTypeError) as info:
+    manager protocol": shown (errors_shown.py, where a script's or a cell's traceback is
+    made) naming the class and the line with the call, the error caught staying Python's."""
+    with pytest.raises(TypeError) as info:
         with tf.GradientTape as tape:   # noqa: F841  (the mistake itself)
             pass
-    message = str(info.value)
+    assert type(info.value) is TypeError
+    shown = said_by_tapeviz(info.value)
+    assert isinstance(shown, InvalidArgumentTypeError)
+    message = str(shown)
     assert message.startswith("GradientTape: `with` was given the class GradientTape itself")
-    assert "with tf.GradientTape() as tape:" in message
+    assert "hint: call it to make one: with tf.GradientTape() as tape:" in message
     assert "test_errors_student_sweep.py" in message
-    v = tf.Variable(3.0)
-    with tf.GradientTape() as tape:   # the class still makes tapes as before
-        y = v * v
-    assert float(tape.gradient(y, v)) == 6.0
+
+
+def test_a_with_of_another_class_is_left_as_python_said_it():
+    class Plain:
+        pass
+
+    with pytest.raises(TypeError) as info:
+        with Plain:
+            pass
+    assert said_by_tapeviz(info.value) is None
 
 
 def test_to_categorical_given_too_few_classes_names_the_largest_label_and_the_count():
