@@ -1123,6 +1123,8 @@ step, valgrind, one epoch; the same tree moves ~1k): regression plain 516.2k, fi
   CPU, one process, old and new node forms alternated with plain, 9 rounds x 5 epochs (load
   8.5, read to +-0.03x): regression best 1.244x -> 1.267x, median 1.191x -> 1.198x; lecture's
   1.280x -> 1.256x, median 1.297x -> 1.257x: under this load's noise, as the -1.4% predicts.
+  Again, 15 rounds (load 4.5): regression 1.199x -> 1.196x best (new/old 0.997), median
+  1.195x -> 1.196x; lecture's 1.329x -> 1.312x (0.988), median 1.305x -> 1.287x.
 - priced, not built: dispatch making the DeferredNode inline (no deferred_node call for the
   11 untaped ops a step) -4.5k (629.6k, 1.220x); the condition row's 1.22x on the lecture's
   loop needs ~-14k more, and the busy flag's thread-local read (~12k) has no cheaper
