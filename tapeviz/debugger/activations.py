@@ -142,7 +142,8 @@ def layer_in_code(node) -> str:
 
 
 # torch's op -> the module that runs it
-_MODULES = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh"}
+_MODULES = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh",
+            "dropout": "Dropout", "batch_norm": "BatchNorm"}
 
 
 def _after_it(relu, after, nodes) -> str:

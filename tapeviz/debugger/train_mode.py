@@ -21,6 +21,8 @@ import numpy as np
 
 from ..variable import VariableRead
 from .findings import Finding
+from ..nonfinite import engine_of
+from .activations import layer_in_code
 from .numerics import _where
 from .variable_names import model_in_code
 
@@ -80,6 +82,12 @@ def _keras_training(forward) -> list:
     return sorted(found, key=lambda pair: forward.index(pair[1]))
 
 
+def _layer_named(node) -> str:
+    """A torch layer as the user's code reaches it ('net.drop', `layer_in_code`); a Keras
+    layer by its scope ('sequential/dropout')."""
+    return layer_in_code(node) if engine_of(node.op) == "torch" else node.scope
+
+
 def _torch_fixes(training) -> list:
     fixes, model = [], model_in_code(training[0].scope)
     if not all(map(_functional, training)):
@@ -110,7 +118,7 @@ def _finding(step, training, fixes) -> Finding:
                f"call{'s' if len(training) > 1 else ''}: "
                f"{'; '.join(effects)}, so its figures are noisy and not the model's; "
                f"{kind} at {_where(first.source)}"
-               + (f" in layer {first.scope}" if first.scope else "")
+               + (f" in layer {_layer_named(first)}" if first.scope else "")
                + "; fix: " + "; and ".join(fixes))
     return Finding("train_mode_in_evaluation", message, first)
 
@@ -136,7 +144,7 @@ def inference_mode_in_training(trained: list, count: int = 2) -> list:
     fix = (f"call {model}.train() before training ({model}.eval() is still on from an "
            f"evaluation)" if torch else "call the model with training=True in the training "
            "step: model(x, training=True) (model(x) runs Dropout in inference mode)")
-    scope = f" in layer {node.scope}" if node.scope else ""
+    scope = f" in layer {_layer_named(node)}" if node.scope else ""
     message = (f"step {step.number} trained (it computed gradients), but its dropout{scope} "
                f"ran in inference mode, as in each of the last {count} training steps: it "
                f"passes its input on unchanged, so the model trains without the dropout it "
@@ -190,8 +198,8 @@ def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
                       "step: model(x, training=True) (model(x) runs BatchNormalization in "
                       "inference mode)"))
     message = (f"step {step.number} trained (it computed gradients), but batch_norm in layer "
-               f"{node.scope} ran in inference mode, as in each of the last {count} training "
-               f"steps: it normalises by its {averages}, which have never moved from "
+               f"{_layer_named(node)} ran in inference mode, as in each of the last {count} "
+               f"training steps: it normalises by its {averages}, which have never moved from "
                f"their start (mean 0, variance 1), so it does not normalise at all and never "
                f"learns the data's statistics (evaluation later uses them); at "
                f"{_where(node.source)}; fix: {fix}")

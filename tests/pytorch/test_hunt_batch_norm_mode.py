@@ -75,9 +75,9 @@ def test_training_left_in_eval_mode_with_batch_norm_is_said_with_the_layer_and_t
     finding = found(diagnose(recorded_steps(train, train_mode=False)),
                     "inference_mode_in_training")   # before: no finding at all
     assert finding.source.lineno == line_of(__file__, "# LOSS")
-    assert "but batch_norm in layer Sequential/1 ran in inference mode, as in each of the last " \
-           "2 training steps: it normalises by its running averages, which have never moved " \
-           "from their start (mean 0, variance 1)" in finding.message
+    assert "but batch_norm in layer model[1] (BatchNorm) ran in inference mode, as in each of " \
+           "the last 2 training steps: it normalises by its running averages, which have " \
+           "never moved from their start (mean 0, variance 1)" in finding.message
     assert finding.message.endswith("fix: call model.train() before training (model.eval() is "
                                     "still on)")
     shown = trained_by_dashboard(lambda: train(train_mode=False))

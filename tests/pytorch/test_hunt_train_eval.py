@@ -68,7 +68,7 @@ def test_training_after_an_evaluation_without_model_train_is_said_with_the_layer
     finding = found(diagnose(recorded_steps(epochs, train_again=False)),
                     "inference_mode_in_training")
     assert finding.source.lineno == line_of(__file__, "# TRAINING LOSS")
-    assert "its dropout in layer Sequential/2 ran in inference mode" in finding.message
+    assert "its dropout in layer model[2] (Dropout) ran in inference mode" in finding.message
     assert finding.message.endswith("fix: call model.train() before training (model.eval() "
                                     "is still on from an evaluation)")
 

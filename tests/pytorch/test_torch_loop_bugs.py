@@ -107,7 +107,7 @@ def test_an_evaluation_in_training_mode_names_the_layers_effects_and_the_fix():
     assert "dropout still zeroes units at random (25% of them)" in message
     assert "batch_norm still normalises by each batch's own statistics" in message
     assert f"batch_norm at tests/pytorch/{here('# DropoutMLP')}" in message
-    assert "in layer DropoutMLP/bn" in message
+    assert "in layer model.bn;" in message   # (was DropoutMLP/bn, its scope)
     assert message.endswith("fix: call model.eval() before evaluating (and model.train() "
                             "before training again)")
     assert [a["kind"] for a in TapeWidget(rec).alerts] == ["train_mode_in_evaluation"]
