@@ -2,13 +2,22 @@
 calls (`tape_gradient.counted_threads`). Its count, loss, stop between two updates and the
 refusal of a variable two loops train stay as they were while it heard every call; a
 BackwardStepper ending a pass on its thread counts it too."""
+import pytest
+
 import tapeviz as tf
 from dashboard_loops import wait_until
 from tapeviz import events
-from tapeviz.debugger import BackwardStepper
+from tapeviz.debugger import BackwardStepper, runner_gate
 from tapeviz.tape_gradient import counted_threads
 
 T = 10.0   # the longest any single wait may take
+
+
+@pytest.fixture(autouse=True)
+def tapeviz_alone(monkeypatch):
+    """A session without tapeviz.torch (the suite's torch tests load it in this process):
+    where it is loaded, a runner keeps listening, for a loop that trains a torch model too."""
+    monkeypatch.setattr(runner_gate, "torch_adapter_loaded", lambda: False)
 
 
 def loop(w, b, steps, losses, inside=None, stepped=False):

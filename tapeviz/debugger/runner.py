@@ -22,7 +22,7 @@ from ..tape_gradient import GradientCalls
 from . import live_runners
 from .given import check_training_function
 from .pause_point import PausePoint
-from .runner_gate import RunnerGate
+from .runner_gate import RunnerGate, torch_adapter_loaded
 
 _ENDED = ("finished", "stopped", "failed")       # a Runner's states once its loop is over
 
@@ -124,6 +124,7 @@ class Runner(RunnerGate):
                                   hint=f"make a new one: Runner({self.name}, ...).start()")
             self._state = "running"
         live_runners.warn_of_paused_twins(self)
+        _warn_if_torch_unheard("Runner.start" if self.started_by == "Runner" else self.started_by)
         self._started = time.monotonic()
         live_runners.started(self)
         self._others_hear_again()
@@ -267,6 +268,19 @@ class Runner(RunnerGate):
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
+
+
+def _warn_if_torch_unheard(call: str) -> None:
+    """torch imported and tapeviz.torch not: a torch loop runs unheard by the Runner (no step
+    counted, its pause and stop never land, Python's exit aborts inside torch under it), and
+    nothing of the numpy engine says why; the debugger imports no torch to hear it itself."""
+    if "torch" in sys.modules and not torch_adapter_loaded():
+        warn_from_user_line(
+            f"{call}: PyTorch is imported and tapeviz.torch is not, so a PyTorch loop would "
+            "run unheard by this Runner: no step counted, a pause, step or stop never "
+            "landing, and Python's exit aborting inside torch under it. Run "
+            "`import tapeviz.torch` before starting it (a tapeviz loop is heard either "
+            "way)", RuntimeWarning)
 
 
 def _cell_output_router():

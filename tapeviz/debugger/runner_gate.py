@@ -9,8 +9,8 @@ a step or a stop is pending (or the loop is paused): a loop left running keeps d
 fast path. Its gradient calls the tape counts itself (`tape_gradient.counted_threads`), as a
 BackwardStepper counts a pass it ends: the runner's listener hears them only until its first
 step, and again while the gate hears ops, another runner runs beside it (the refusal of a
-shared variable) or the loop's steps come from another engine than the tape (torch's), which
-the first step tells.
+shared variable) or the loop's steps may come from another engine than the tape (torch's:
+its first step, or tapeviz.torch loaded, tells).
 """
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def _inside_whole_update() -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+def torch_adapter_loaded() -> bool:
+    """Whether tapeviz.torch is imported: a loop may then train a torch model beside its
+    tapeviz one, whose steps only the runner's listener hears (no tape counts them)."""
+    return "tapeviz.torch" in sys.modules
 
 
 class RunnerStopped(BaseException):
@@ -156,8 +162,9 @@ class RunnerGate:
         # return (tell's caller)
         by_tape = sys._getframe(2).f_code in counting_calls
         first = self._tape_counts is None
-        if first:   # the loop's engine, told by its first step
-            self._tape_counts = by_tape
+        if first:   # the loop's engine, told by its first step (torch's, heard by the
+            # listener alone, may come later where the adapter is loaded: a loop of both)
+            self._tape_counts = by_tape and not torch_adapter_loaded()
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
         if not by_tape or self._stop:   # (a stop raised here: the tape's count not reached)
             self._calls.took(event.targets, event.sources)
