@@ -1126,9 +1126,12 @@ step, valgrind, one epoch; the same tree moves ~1k): regression plain 516.2k, fi
   Again, 15 rounds (load 4.5): regression 1.199x -> 1.196x best (new/old 0.997), median
   1.195x -> 1.196x; lecture's 1.329x -> 1.312x (0.988), median 1.305x -> 1.287x.
 - priced, not built: dispatch making the DeferredNode inline (no deferred_node call for the
-  11 untaped ops a step) -4.5k (629.6k, 1.220x); the condition row's 1.22x on the lecture's
-  loop needs ~-14k more, and the busy flag's thread-local read (~12k) has no cheaper
-  per-thread home reachable from a node form (dispatch's ThreadState is not passed to it).
+  11 untaped ops a step) -4.5k to -5.7k (629.3-629.6k, 1.219-1.220x, by a stub in two
+  runs; not built: dispatch.py would pass 400 lines, and tests count deferred_node's calls).
+  The condition row's 1.22x on the lecture's loop needs ~-14k more; the busy flag's
+  thread-local read (~12k) has no cheaper per-thread home reachable from a node form
+  (dispatch's ThreadState is not passed to it; a plain _thread._local in place of the
+  subclass reads in ~460 instructions against ~550: -1.8k a step, not built).
 """
 from __future__ import annotations
 
