@@ -71,9 +71,10 @@ def _script_json(data) -> str:
 
 
 # The reader's dark preference gets JupyterLab Dark's colours (its theme's variables, which
-# tape.css reads with light fallbacks): the page was light on a dark desktop, whatever theme
-# the widget was saved from. The viewer sets body[data-jp-theme-light] to match, as Lab does,
-# for tape.css's dark-only rules (2px dashes on the dark pane).
+# tape.css reads with light fallbacks): the page was light on a dark desktop. A saved twin's
+# frame (saved.py) sets the notebook theme's colours after these, and they win. The viewer
+# sets body[data-jp-theme-light] by the colours that came out, as Lab does, for tape.css's
+# dark-only rules (2px dashes on the dark pane).
 _DARK = """:root { color-scheme: light dark; }
 @media (prefers-color-scheme: dark) { :root {
   --jp-layout-color0: #111111; --jp-layout-color1: #212121; --jp-layout-color2: #424242;
@@ -111,8 +112,16 @@ import {{ h, panZoom, alertList, cueAlerts, inspectorContent, sidePanel, borders
 # The export's own viewer: the widget's drawing helpers, fed from the inlined JSON.
 _VIEWER = """
 const data = JSON.parse(document.getElementById("tapeviz-data").textContent);
-const dark = matchMedia("(prefers-color-scheme: dark)");   // the page's colours follow it
-const theme = () => { document.body.dataset.jpThemeLight = String(!dark.matches); };
+// light or dark as its colours came out (the reader's preference, or the notebook theme's a
+// saved twin's frame was given): marked as Lab marks it, the page's own scrollbars alike
+const dark = matchMedia("(prefers-color-scheme: dark)");
+const theme = () => {
+  const [r, g, b] = getComputedStyle(document.querySelector(".tapeviz")).backgroundColor
+    .match(/[\\d.]+/g).map(Number);
+  const light = 0.2126 * r + 0.7152 * g + 0.0722 * b > 127;
+  document.body.dataset.jpThemeLight = String(light);
+  document.documentElement.style.colorScheme = light ? "light" : "dark";
+};
 theme();
 dark.addEventListener("change", theme);
 document.querySelector(".tv-title").textContent = data.title;

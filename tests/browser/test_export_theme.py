@@ -21,17 +21,28 @@ _DASHED_PX = """(graph) => [...graph.querySelectorAll("g.node :is(polygon, ellip
   .map((shape) => parseFloat(getComputedStyle(shape).strokeWidth))"""
 
 
+# what a saved twin's frame adds (saved.py): a dark notebook theme's colours, after the page's
+_LAB_DARK = ("<style>:root { --jp-layout-color0: #111111; --jp-layout-color1: #111111; "
+             "--jp-layout-color2: #424242; --jp-ui-font-color1: rgba(255, 255, 255, 0.87); "
+             "--jp-ui-font-color2: rgba(255, 255, 255, 0.54); }</style></head>")
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("scheme, background, dashed_px", [
-    ("dark", "rgb(33, 33, 33)", 2.0), ("light", "rgb(255, 255, 255)", 1.0)])
-def test_the_export_follows_the_readers_colour_scheme(scheme, background, dashed_px, tmp_path,
-                                                      browser):
+@pytest.mark.parametrize("scheme, lab, background, dashed_px", [
+    ("dark", "", "rgb(33, 33, 33)", 2.0), ("light", "", "rgb(255, 255, 255)", 1.0),
+    ("light", _LAB_DARK, "rgb(17, 17, 17)", 2.0)], ids=["dark", "light", "lab-dark-frame"])
+def test_the_export_follows_the_readers_colour_scheme(scheme, lab, background, dashed_px,
+                                                      tmp_path, browser):
+    """A saved twin's frame in a dark notebook, read with a light preference, is dark
+    throughout: the notebook's colours win and the dark-only rules follow them."""
     w = tf.Variable([[1.0], [2.0]], name="w")
     with tf.GradientTape(persistent=True) as tape:
         loss = tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
     widget = TapeWidget(tape, target=loss, sources=[w], check_later=False)
     widget.continue_()
     path = widget.save(tmp_path / "tape.html")
+    if lab:
+        path.write_text(path.read_text(encoding="utf-8").replace("</head>", lab), "utf-8")
     page = open_page(browser, "export")
     page.page.emulate_media(color_scheme=scheme)
     page.page.goto(pathlib.Path(path).as_uri())
@@ -44,5 +55,5 @@ def test_the_export_follows_the_readers_colour_scheme(scheme, background, dashed
     page.page.locator('.tv-graph g.node[id="n0"]').click()
     wait_until(page, lambda: page.page.locator(".tv-inspector-title").count(), "the inspector")
     assert legible(page.page.locator(".tv-inspector-title")) >= 4.5
-    page.screenshot(".tapeviz", f"theme-{scheme}")
+    page.screenshot(".tapeviz", f"theme-{scheme}{'-lab-dark' if lab else ''}")
     check_clean(page, browser)
