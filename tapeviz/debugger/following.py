@@ -17,7 +17,8 @@ from ..sourceinfo import source_from
 from ..threadstate import thread_state
 from .kept_pass import mark_failed, pass_record
 from .noted import TAKEN, UPDATES, NotedStep
-from .program import Segment, pass_follows
+from .kept_pass_follows import pass_follows
+from .program import Segment
 
 
 _NOTED = (NotedStep, list)   # a noted step, or its record (noted.py)

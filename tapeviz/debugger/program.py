@@ -20,14 +20,11 @@ be compared, an op someone else hears) leaves the path: that segment is recorded
 """
 from __future__ import annotations
 
-from itertools import chain, repeat
-from operator import attrgetter, is_
+from itertools import chain
 from time import perf_counter
 
 import numpy as np
 
-from ..call_site import fixes_line, site_of, source_at
-from ..dispatch_followed import follow_branch
 from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
 from ..python_numbers import LIMIT, MADE, from_python, let_go, note
@@ -37,7 +34,6 @@ from ..variable import Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 from .replayed_warnings import SaidAtTheirLines
 
-_value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
 _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
@@ -45,6 +41,10 @@ _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
 # output), LINKED - its distance from that segment's end; its value is kept as one from
 # outside, and a step made of both parts shows the op that made it (linking.py)
 LINKED = -(1 << 40)
+# producers from it down: a gradient the segment's gradient call gave (`GIVEN - ` its position
+# among them), kept from outside as -1's are, but checked as that very gradient (an update
+# reading its step's forward output where its program read a gradient then leaves the program)
+GIVEN = -(1 << 32)
 
 
 def key_of(op, source, phase: str, scope: str) -> tuple:
@@ -111,7 +111,7 @@ class Branch(dict):
         if self._runs_again(fields):
             # a value kept for each tensor from outside and each variable's read (a variable
             # itself, a kept pass's source, is the program's)
-            mask = tuple(made == -1 or made < LINKED or made < -1 and read
+            mask = tuple(made == -1 or made <= GIVEN or made < -1 and read
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
             self.kept = _run_of(mask)
@@ -185,7 +185,7 @@ def _comparable_tuple(value) -> bool:
 
 
 def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
-          backs: set | None = None) -> Branch:
+          backs: set | None = None, given: tuple = ()) -> Branch:
     """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
     one after another); returns its last branch. A branch that an op of the same op and line
     reached and ran otherwise (other params, wiring, taping) is learned again in its place.
@@ -193,13 +193,15 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
     (id -> -2, -3, ...: what a segment's map of producers starts from, so dispatch's check
     of the producers checks the variable too), and is held in `variables` (its id stays its
     own). `before`: the outputs of the segment before (their link codes: LINKED); the
-    distances back of those an op reads are added to `backs`."""
+    distances back of those an op reads are added to `backs`; `given`: the gradients of the
+    gradient call the segment began at (their codes: GIVEN)."""
     for tensor in chain.from_iterable(records[INPUTS::RECORD_WIDTH]):
         variable = _variable_of(tensor)
         if variable is not None and id(variable) not in seeds:
             seeds[id(variable)] = -2 - len(variables)
             variables.append(variable)
     made = dict(seeds)   # output id -> index in the segment of the op that made it
+    given_codes(made, given)
     made.update(zip(map(id, before), range(LINKED - len(before), LINKED)))
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
@@ -220,67 +222,22 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
     return at
 
 
+def given_codes(made: dict, given: tuple) -> None:
+    """Map in `made` (a segment's map of producers) each gradient of `given` to its code,
+    GIVEN - its position (a loop of the eval loop alone: a step's two or so, no C
+    iterators a followed step would run for them)."""
+    code = GIVEN
+    for gradient in given:
+        made[id(gradient)] = code
+        code -= 1
+
+
 def link_codes(before: list, backs: tuple) -> dict:
     """{id: link code} of the outputs of `before` (the segment before's, in order) that
     are `backs` (distances from its end) from its end: those a learned program reads (a
     segment's map of producers adds them, so such an input is checked as that one)."""
     count = len(before)
     return {id(before[count - back]): LINKED - back for back in backs if back <= count}
-
-
-def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str) -> bool:
-    """Dispatch's inline check, for a kept backward pass (kept_pass.py) about to run, called
-    from `frame`, in `scope` while the sink follows a program: if the program's next op is
-    such a pass, its tape's `nodes` the segment's taped ops, every one (the step's own: in a
-    segment the step begins at its first taped op), from as many targets, its targets and
-    sources the tensors the program's were (made by the same ops, or from outside), the
-    sink takes what it keeps and steps on; else False (the caller then leaves the path)."""
-    at = sink.at
-    inputs = (*targets, *sources)
-    producers = tuple(map(sink.producer_of, map(id, inputs), repeat(-1)))
-    caller = frame.f_back or frame
-    branch = at.last   # (as dispatch finds an op's branch)
-    # (its frames by identity, then one tuple: the pass's call_site.learn_signature)
-    if branch is None or branch.code is not frame.f_code \
-            or branch.caller_code is not caller.f_code or branch.signature != (
-                KEPT_PASS, frame.f_lasti, caller.f_lasti, scope, len(targets), producers):
-        branch = _kept_pass_branch(at, frame, scope, len(targets), producers)
-        if branch is None:
-            return False
-    # (the sink's nodes are its followed taped ops', in order: the very nodes, the very
-    # outputs at the program's taped positions)
-    held = sink.nodes
-    if len(held) != len(nodes) or not all(map(is_, nodes, held)):
-        return False
-    output = Tensor()
-    output._value = len(targets)
-    # (the values kept from outside, if any: a loop's pass reads its loss and variables)
-    follow_branch(sink, branch, tuple(map(_value, inputs)) if branch.outside else (), output,
-                  id(output))
-    return True
-
-
-def _kept_pass_branch(at: Branch, frame, scope: str, count: int, producers: tuple):
-    """The branch after `at` of a kept pass called from `frame` (its line by the site or
-    the walk, call_site.source_at) in `scope`, from `count` targets, its inputs made by
-    `producers`, if the program has one; its signature learned as it is first found."""
-    source = source_at(at, frame)
-    branch = at.only
-    if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
-            or branch.scope is not scope:
-        branch = at.get(key_of(KEPT_PASS, source, "backward", scope))
-    if branch is None or branch.outside is None or branch.count != count or branch.params \
-            or branch.producers != producers:
-        return None
-    at.last = branch
-    if branch.site is None:   # (as dispatch learns an op's)
-        branch.site = site_of(frame, source)
-        if fixes_line(frame, source):   # (its signature: call_site.learn_signature's)
-            caller = frame.f_back or frame
-            branch.code, branch.caller_code = frame.f_code, caller.f_code
-            branch.signature = (KEPT_PASS, frame.f_lasti, caller.f_lasti, scope, count,
-                                producers)
-    return branch
 
 
 class Segment:
@@ -361,7 +318,7 @@ def _input(branch: Branch, position: int, producer: int, made: list, kept, again
     """Input `position` of `branch`'s op in a segment run again (see `replayed`)."""
     if producer >= 0:
         return made[producer]
-    if LINKED < producer < -1:
+    if GIVEN < producer < -1:
         variable = branch.variables[position]
         if not branch.reads[position]:
             return variable   # (a kept pass's source: the variable itself)
@@ -392,5 +349,5 @@ def _variable_of(tensor):
     return tensor if isinstance(tensor, Variable) else None
 
 
-__all__ = ["Branch", "LINKED", "Segment", "key_of", "learn", "link_codes", "pass_follows",
+__all__ = ["Branch", "GIVEN", "LINKED", "Segment", "given_codes", "key_of", "learn", "link_codes",
            "replayed"]
