@@ -8,7 +8,7 @@ export function stepperStrip(s) {
   if (!s || s.count === undefined) return [];
   // [label, value, what the label means: its tooltip, for a reader new to the terms]
   // done, it says what is left to press: Step and Continue only said it in their tooltips
-  const rows = [["steps applied", String(s.count) + (s.done ? " (done: Reset to step it again)"
+  const rows = [["steps applied", String(s.count) + (s.done ? " (done) · Reset to step it again"
     : ""), "Backward steps run so far: Step runs one, Continue the rest"]];
   if (s.op) {
     // "stepped through", not "VJP of": a student reads what happened before the term for it
