@@ -73,10 +73,12 @@ class _Scratch(threading.local):
         self.laid_out = None
 
     def zeros(self, key, shape, dtype) -> np.ndarray:
-        full_key = (key, shape, np.dtype(dtype).str)
-        buffer = self.kept.pop(full_key, None)
-        if buffer is None:
-            buffer = np.zeros(shape, dtype)
+        full_key = (key, shape, dtype)
+        buffer = self.kept.get(full_key)
+        if buffer is not None:   # the kept set unchanged: only its order
+            self.kept.move_to_end(full_key)
+            return buffer
+        buffer = np.zeros(shape, dtype)
         if buffer.nbytes <= self.budget:
             self.kept[full_key] = buffer
         while len(self.kept) > self.entries or \
@@ -130,7 +132,7 @@ def input_gradient(g, w, pads, dilations, input_shape, store_into=None):
     hp, wp = h + top + bottom, wd + left + right
     kh, kw, _, o = w.shape
     oh, ow = g.shape[1:3]
-    margin = _tap_offsets((kh, kw), dilations, wp)[-1]
+    margin = (kh - 1) * dilations[0] * wp + (kw - 1) * dilations[1]   # the last tap's shift
     placed = _scratch.zeros(("scattered", hp, wp, oh, ow), (margin + n * hp * wp, o), g.dtype)
     grid = placed[margin:].reshape(n, hp, wp, o)
     grid[:, :oh, :ow] = g
@@ -145,32 +147,87 @@ def _accumulate(flat, w, dilations, grid, origin, out, store=None):
     """out[m, i, j] = sum over taps k of flat[pixel (m, origin + (i, j)) + shift k] @ w[k],
     `flat` holding the (N, Hp, Wp) `grid` row by row. Blocks of image rows stay in cache and
     go straight into `out` when it is the whole grid."""
-    n, hp, wp = grid
     kh, kw, c, o = w.shape
     # contiguous taps: a transposed view is 1.4x slower
     taps = np.ascontiguousarray(w, dtype=out.dtype).reshape(kh * kw, c, o)
-    offsets = _tap_offsets((kh, kw), dilations, wp)
-    rows = min(n * hp * wp, len(flat) - offsets[-1])  # pixels whose every tap is on `flat`
-    whole = tuple(origin) == (0, 0) and out.shape[1:3] == (hp, wp)
-    band = max(1, _BLOCK_BYTES // (wp * max(c, o) * out.itemsize))  # image rows a block
-    row_taps = kw if dilations[1] == 1 else 1   # taps side by side on the grid: one product
+    offsets, row_taps, blocks, block_shape, pieces = _layout(
+        len(flat), c, o, (kh, kw), tuple(dilations), grid, tuple(origin), out.shape,
+        out.itemsize)
+    whole = block_shape is None
+    block = None if whole else np.empty(block_shape, dtype=out.dtype)
+    totals = out.reshape(-1, o) if whole else block.reshape(-1, o)
+    most_rows = max((count for _, _, count in blocks), default=0)
+    add_taps = _tap_adder(flat, taps, offsets, totals, most_rows, row_taps)
+    for (start, first, count), kept in zip(blocks, pieces):
+        add_taps(start, first, count)
+        if not whole:
+            _keep_outputs(block, kept, out, store)
+        elif store is not None:
+            written = totals[start:start + count]
+            store(written, written)
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(flat_rows, c, o, khw, dilations, grid, origin, out_shape, itemsize):
+    """How `_accumulate` goes over a geometry, kept from call to call (~15 us of Python a
+    call worked out on a tiny image): (the taps' shifts, taps a product, the blocks as
+    (first grid row, first row of the totals, rows), the shape of a block of totals (None:
+    the totals are `out` itself), each block's (out index, block index) pairs of output
+    pixels to keep)."""
+    n, hp, wp = grid
+    out_hw = out_shape[1:3]
+    offsets = tuple(_tap_offsets(khw, dilations, wp))
+    rows = min(n * hp * wp, flat_rows - offsets[-1])  # pixels whose every tap is on `flat`
+    whole = tuple(origin) == (0, 0) and tuple(out_hw) == (hp, wp)
+    band = max(1, _BLOCK_BYTES // (wp * max(c, o) * itemsize))  # image rows a block
+    row_taps = khw[1] if dilations[1] == 1 else 1   # taps side by side on the grid: one product
     unkept = 0  # grid rows under a block's last output row: not computed
     if not whole and band >= hp:  # whole images a block: one copy out each (not one an image)
         band -= band % hp
-        unkept = hp - origin[0] - out.shape[1]
-    block = None if whole else np.empty((band * wp, o), dtype=out.dtype)
-    add_taps = _tap_adder(flat, taps, offsets, out.reshape(-1, o) if whole else block, band * wp,
-                          row_taps)
+        unkept = hp - origin[0] - out_hw[0]
+    blocks, pieces = [], []
     for top in range(0, n * hp, band):  # `top`: the block's first row of the stacked images
         start, stop = top * wp, min((top + band - unkept) * wp, rows)
         if start >= stop:  # every pixel from here on is past the last output pixel
             break
-        add_taps(start, start if whole else 0, stop - start)
-        if not whole:
-            _keep_outputs(block.reshape(band, wp, o), top, hp, origin, out, store)
-        elif store is not None:
-            written = out.reshape(-1, o)[start:stop]
-            store(written, written)
+        blocks.append((start, start if whole else 0, stop - start))
+        pieces.append(() if whole else _output_pieces(top, band, hp, origin, out_shape))
+    block_shape = None if whole else \
+        (band // hp, hp, wp, o) if band % hp == 0 else (band, wp, o)
+    return offsets, row_taps, tuple(blocks), block_shape, tuple(pieces)
+
+
+def _output_pieces(top, band, hp, origin, out_shape):
+    """(out index, block index) of the output pixels among a block's `band` image rows
+    (stacked-image rows `top` on; an image's output starts at grid pixel `origin`), the block
+    shaped (images, Hp, Wp, O) when `band` is whole images, else (rows, Wp, O); the rest of
+    the block (and its unwritten tail) is never read."""
+    n, oh, ow, _ = out_shape
+    first_row, first_column = origin
+    columns = slice(first_column, first_column + ow)
+    if band % hp == 0:
+        first = top // hp
+        count = min(band // hp, n - first)
+        return ((slice(first, first + count), (slice(0, count),
+                                               slice(first_row, first_row + oh), columns)),)
+    pieces = []
+    for image in range(top // hp, min((top + band - 1) // hp + 1, n)):
+        begin = image * hp + first_row
+        first, last = max(top, begin), min(top + band, begin + oh)
+        if first < last:
+            pieces.append(((image, slice(first - begin, last - begin)),
+                           (slice(first - top, last - top), columns)))
+    return tuple(pieces)
+
+
+def _keep_outputs(block, pieces, out, store=None):
+    """Copy a block's output pixels (`pieces`, from `_output_pieces`) into `out`, or write
+    them by `store(into, pixels)`."""
+    for into, pixels in pieces:
+        if store is None:
+            out[into] = block[pixels]
+        else:
+            store(out[into], block[pixels])
 
 
 def _tap_adder(flat, taps, offsets, totals, most_rows, row_taps=1):
@@ -242,33 +299,6 @@ def _plan(dtype, c, o, offsets, row_taps, row, tap_row):
     return (_ProductsBySize(make, n=o, k=depth, lda=c, ldb=o, ldc=o),
             tuple(offset * row for offset in offsets),
             tuple(k * row_taps * tap_row for k in range(len(offsets))))
-
-
-def _keep_outputs(block, top, hp, origin, out, store=None):
-    """Copy the output pixels among `block`'s image rows (stacked-image rows `top` on; an
-    image's output starts at grid pixel `origin`) into `out`, or write them by
-    `store(into, pixels)`; the rest of the block (and its unwritten tail) is never read."""
-    n, oh, ow, _ = out.shape
-    first_row, first_column = origin
-    if top % hp == 0 and len(block) % hp == 0:
-        first = top // hp
-        count = min(len(block) // hp, n - first)
-        pixels = block[:count * hp].reshape(count, hp, *block.shape[1:])[
-            :, first_row:first_row + oh, first_column:first_column + ow]
-        if store is None:
-            out[first:first + count] = pixels
-        else:
-            store(out[first:first + count], pixels)
-        return
-    for image in range(top // hp, min((top + len(block) - 1) // hp + 1, n)):
-        begin = image * hp + first_row
-        first, last = max(top, begin), min(top + len(block), begin + oh)
-        if first < last:
-            pixels = block[first - top:last - top, first_column:first_column + ow]
-            if store is None:
-                out[image, first - begin:last - begin] = pixels
-            else:
-                store(out[image, first - begin:last - begin], pixels)
 
 
 def filter_gradient(xp, g, khw, dilations):

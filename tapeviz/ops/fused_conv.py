@@ -8,6 +8,7 @@ nodes of those ops with values computed on a look (`lazy.py`).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -33,14 +34,12 @@ def _bias_store(bias, relu: bool):
     runs of whole images (the bias and zeros repeated along a run, made once a run length a
     forward): numpy's loops then run long (15 against 27 us on a block of 5 of the guide's
     24x24x16 images, added straight from the strided pixels with a row of bias)."""
-    runs = {}
+    runs = {}   # run length -> (the bias tiled along a run, zeros a run), this forward's
 
     def store(into, pixels):
         if pixels is not into:
             into[...] = pixels
-        run = _trailing_run(into.shape, _LONGEST_STORE_RUN)
-        if into.ndim == 2 and run == into.shape[1]:   # a long block of flat pixel rows
-            run *= math.gcd(len(into), _RUN_ROWS)
+        run = _run_length(into.shape)
         made = runs.get(run)
         if made is None:
             made = runs[run] = (bias[None].repeat(run // len(bias), 0).reshape(-1),
@@ -51,3 +50,13 @@ def _bias_store(bias, relu: bool):
         if relu:
             np.maximum(flat, zeros, out=flat)
     return store
+
+
+@functools.lru_cache(maxsize=64)
+def _run_length(shape) -> int:
+    """The values a run of a block of `shape` holds, kept per shape (~2 us a block worked
+    out on a tiny image)."""
+    run = _trailing_run(shape, _LONGEST_STORE_RUN)
+    if len(shape) == 2 and run == shape[1]:   # a long block of flat pixel rows
+        run *= math.gcd(shape[0], _RUN_ROWS)
+    return run
