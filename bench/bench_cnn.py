@@ -349,6 +349,32 @@ lengths and _accumulate's own lines are left.
 At the end (7a42914, load 8-9), this file --threads 1 --rounds 9: held 1.03x (rounds
 0.85-1.18x; 7.38 against 7.18 ms), faulting 0.78x: a loaded machine's reading (1.08x at load
 0.2 at the start), not a before/after; no calm figure after the change this round.
+Twenty-third round (base d39424d, 2026-12-08 01:07-01:40; load 6-9, valgrind runs beside).
+The Python around the taps' ops on the tiny step's second conv (a 1x3x3x16 input, VALID),
+timed op by op alternated old/new in one process: the fused conv 80 us, its masked input
+gradient 118, the filter gradient 52 a call at load 9 (cProfile: _accumulate's own lines,
+_keep_outputs working out its pieces, _tap_offsets three times, the scratch buffers' byte
+sum, the fused store's run length; the filter gradient's batched matmul of nine 16x1 by
+1x16 products is ~5 us of numpy, not Python).
+Kept (6b80d17):
+- a geometry's blocks, tap shifts and each block's output pieces laid out once
+  (conv_taps._layout, lru-cached by geometry), a reused scratch buffer returned without
+  summing the kept set's bytes, the fused store's run length kept per block shape. Same
+  bits. Per call (16 rounds alternated): fused conv 0.81x, masked input gradient 0.70-0.82x,
+  filter gradient 0.85-0.90x. No prediction was written before the first count (the round
+  started from the profile); counted (callgrind, the guide CNN on 1x5x5 images, 20 steps
+  after 80, gc frozen and off, one BLAS thread, hash seed 0, the old modules exec'd in for
+  the base, one process each): 2,963.2k -> 2,891.5k instructions a step (-71.7k, -2.4%;
+  this tree's base reads 2,963k where the twenty-second's end read 2,879k: others' commits
+  between). The 28x28 held step alternated old/new in one process (20 rounds x 20 steps,
+  held malloc, native kernel, load 7.8): 8.853 -> 8.837 ms, ratio 0.988 (0.945-1.104); an
+  earlier 16-round run at load 6.0: 6.192 -> 6.057 ms, 0.978 (0.891-1.158): under the noise.
+Left, each a few us a call: _tap_adder's closure and three addresses a call; the filter
+gradient's two strided views and its zeros-plus-sum (dw = the one image's products would
+keep a -0.0 the sum makes +0.0: other bits); the first conv's im2col path
+(_window_key twice a step, _RecentWindows.put's byte sum under its lock); nn_fused._record's
+three nodes and two lazy outputs a layer. The held goal stays MISSED: not measured on a calm
+machine this round.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
