@@ -373,8 +373,11 @@ Left, each a few us a call: _tap_adder's closure and three addresses a call; the
 gradient's two strided views and its zeros-plus-sum (dw = the one image's products would
 keep a -0.0 the sum makes +0.0: other bits); the first conv's im2col path
 (_window_key twice a step, _RecentWindows.put's byte sum under its lock); nn_fused._record's
-three nodes and two lazy outputs a layer. The held goal stays MISSED: not measured on a calm
-machine this round.
+three nodes and two lazy outputs a layer (7 us a call, alone: nothing over 0.6 us in it).
+Per call again at load 4.3 (16 rounds alternated): fused conv 53.6 -> 40.6 us, masked input
+gradient 76.6 -> 57.3, filter gradient 32.1 -> 28.2 (~36 us of a tiny step). At the end
+(6b80d17, load 4-6), this file --threads 1 --rounds 7: held 1.06x (rounds 1.01-1.13x; 6.90
+against 6.52 ms), faulting 0.88x: the held goal stays MISSED.
 
 Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
 others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
