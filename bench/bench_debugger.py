@@ -769,7 +769,37 @@ one), the per-step RLock (~26), frame.f_code (~12).
 Found, not fixed (tests/test_recorder_kept_inputs.py, xfail strict): an update that reads a
 forward output of its step where its program read a gradient given follows the program (both
 are "from outside" to the check; only outputs some program reads are linked), and its input
-is shown from outside, not as the op that made it.
+is shown from outside, not as the op that made it. Priced in round 39, below: not free.
+Round 39 (a9e3e09's tree; the brief: a specialised checker per learned program, one flat
+loop a step, the updates checked in bulk at the step's end, records made only on a look).
+Predicted before building it, from round 36's stubs (instructions a lecture step): no check
+at all of the 4 update ops leaves 1.32x, none of the 9 taped ops' either 1.21x; a generated
+checker still reads each op's two frames and its inputs' producers as it runs (the frames
+move on; a frame held past its return is copied by CPython), so it can only approach that
+floor, and at the ~0.2x the lecture's CPU pays over its instructions (its I1 misses, round
+37) 1.21x lands near 1.4x by CPU only if its own code is no larger than what it replaces.
+Not built: the redesign (a generated checker, the step's end in bulk, records made lazily
+from a compact form) did not fit this round's hour beside its measurements (a Recorder test
+run 3-8 min, a valgrind count of one loop 10-15 min at load 8-15).
+- the xfail above, fixed and taken back (4cebd523, then the next commit): a segment's map of
+  producers gave each gradient of the gradient call it began at a code (GIVEN - its
+  position, GIVEN = -(1 << 32); given_codes, a plain loop at Sink.begin and in learn),
+  learned as the program's producer where an update reads it, so an update reading its
+  step's forward output there left the program and was recorded fully, as it ran (the test
+  passed; its value still kept from outside: nothing kept or counted changed). Predicted
+  +0.5k to +1k a lecture step (a call and two dict stores a segment); valgrind, one epoch,
+  --misses, the main tree (others' uncommitted work in it) with and without it: Recorder
+  530.7k / 531.2k (1.376x / 1.377x of 385.7k) against 527.4k (1.366x of 386.2k): +3.3k to
+  +3.8k, I1 misses 1,593 / 1,595 against 1,601 (a9e3e09's tree alone: 528.4k, 1.370x, I1
+  1,629). Not free, so not kept (the brief: fix it only if the design links it for free);
+  cheaper forms not measured: the codes stored inline in begin (no call), kept ints.
+  CPU, --recorder, best of 5, a9e3e09's tree and the tree with it alternated three times
+  (00:57-01:03, load 9.5-11.8: read to +-0.07x): regression 1.44x, 1.43x, 1.32x -> 1.44x,
+  1.41x, 1.38x; lecture's 1.57x, 1.61x, 1.51x -> 1.56x, 1.56x, 1.68x: noise.
+- recorder.py split (423 -> 301 lines: recorder_views.py, the steps as read;
+  recorder_heard.py, what another engine or thread sends) and program.py's kept-pass check
+  moved to kept_pass_follows.py (396 -> 336 lines): no code changed.
+Still MISSED on the lecture's loop: 1.37x by instructions, 1.51-1.61x by CPU (a9e3e09).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
