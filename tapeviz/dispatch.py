@@ -253,7 +253,7 @@ def _dispatch_traced(op, args, params, state, route):
     if branch is not None and branch.taped is taped:   # (follow_branch, inlined)
         sink.made[node.output_id] = branch.depth - 1
         sink.outs.append(ans)
-        if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+        if taped:   # (the taped ones' nodes, in order: Sink.leave, kept_pass_follows)
             sink.nodes.append(node)
         sink.at = branch
         if branch.outside:

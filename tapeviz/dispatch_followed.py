@@ -231,7 +231,7 @@ def dispatch_followed(op, args, params, state, route, sink):
         if branch.taped is taped:   # (follow_branch, inlined)
             sink.made[output_id] = branch.depth - 1
             sink.outs.append(ans)
-            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+            if taped:   # (the taped ones' nodes, in order: Sink.leave, kept_pass_follows)
                 sink.nodes.append(node)
             sink.at = branch
             if branch.outside:   # (as in dispatch_sunk)

@@ -6,7 +6,6 @@ the same loop recorded fully."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import tapeviz as tf
 from tapeviz.debugger.program import Branch
@@ -78,13 +77,9 @@ def test_a_step_leaving_at_an_update_after_kept_inputs_is_recorded_exactly(fully
     assert_same_recording(replaying, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="known: an update reading a forward output of its step "
-                   "where its program read a gradient given (both 'from outside' to the check: "
-                   "only the outputs some program reads are linked, program.LINKED) follows, "
-                   "and its input is shown from outside, not as the op that made it; a code "
-                   "for each gradient given fixes it (4cebd523, taken back) at "
-                   "+3.5k instructions a lecture step, not free: bench_debugger, round 39")
 def test_a_step_whose_update_reads_a_forward_output_is_recorded_exactly(fully):  # noqa: F811
+    """Its program read a gradient given there (program.GIVEN): the forward output, also from
+    outside the segment, leaves the program, and the step is recorded fully from there."""
     loop = kept_inputs_loop(leave_at_update=5, read_forward=True)
     replaying, _, _ = run(loop)
     reference, _, _ = fully(loop)

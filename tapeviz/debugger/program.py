@@ -41,6 +41,10 @@ _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
 # output), LINKED - its distance from that segment's end; its value is kept as one from
 # outside, and a step made of both parts shows the op that made it (linking.py)
 LINKED = -(1 << 40)
+# producers from it down: a gradient the segment's gradient call gave (`GIVEN - ` its position
+# among them), kept from outside as -1's are, but checked as that very gradient (an update
+# reading its step's forward output where its program read a gradient then leaves the program)
+GIVEN = -(1 << 32)
 
 
 def key_of(op, source, phase: str, scope: str) -> tuple:
@@ -107,7 +111,7 @@ class Branch(dict):
         if self._runs_again(fields):
             # a value kept for each tensor from outside and each variable's read (a variable
             # itself, a kept pass's source, is the program's)
-            mask = tuple(made == -1 or made < LINKED or made < -1 and read
+            mask = tuple(made == -1 or made <= GIVEN or made < -1 and read
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
             self.kept = _run_of(mask)
@@ -181,7 +185,7 @@ def _comparable_tuple(value) -> bool:
 
 
 def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
-          backs: set | None = None) -> Branch:
+          backs: set | None = None, given: tuple = ()) -> Branch:
     """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
     one after another); returns its last branch. A branch that an op of the same op and line
     reached and ran otherwise (other params, wiring, taping) is learned again in its place.
@@ -189,13 +193,15 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
     (id -> -2, -3, ...: what a segment's map of producers starts from, so dispatch's check
     of the producers checks the variable too), and is held in `variables` (its id stays its
     own). `before`: the outputs of the segment before (their link codes: LINKED); the
-    distances back of those an op reads are added to `backs`."""
+    distances back of those an op reads are added to `backs`; `given`: the gradients of the
+    gradient call the segment began at (their codes: GIVEN)."""
     for tensor in chain.from_iterable(records[INPUTS::RECORD_WIDTH]):
         variable = _variable_of(tensor)
         if variable is not None and id(variable) not in seeds:
             seeds[id(variable)] = -2 - len(variables)
             variables.append(variable)
     made = dict(seeds)   # output id -> index in the segment of the op that made it
+    given_codes(made, given)
     made.update(zip(map(id, before), range(LINKED - len(before), LINKED)))
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
@@ -214,6 +220,16 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
         made[fields[OUTPUT_ID]] = index
         at = branch
     return at
+
+
+def given_codes(made: dict, given: tuple) -> None:
+    """Map in `made` (a segment's map of producers) each gradient of `given` to its code,
+    GIVEN - its position (a loop of the eval loop alone: a step's two or so, no C
+    iterators a followed step would run for them)."""
+    code = GIVEN
+    for gradient in given:
+        made[id(gradient)] = code
+        code -= 1
 
 
 def link_codes(before: list, backs: tuple) -> dict:
@@ -302,7 +318,7 @@ def _input(branch: Branch, position: int, producer: int, made: list, kept, again
     """Input `position` of `branch`'s op in a segment run again (see `replayed`)."""
     if producer >= 0:
         return made[producer]
-    if LINKED < producer < -1:
+    if GIVEN < producer < -1:
         variable = branch.variables[position]
         if not branch.reads[position]:
             return variable   # (a kept pass's source: the variable itself)
@@ -333,4 +349,5 @@ def _variable_of(tensor):
     return tensor if isinstance(tensor, Variable) else None
 
 
-__all__ = ["Branch", "LINKED", "Segment", "key_of", "learn", "link_codes", "replayed"]
+__all__ = ["Branch", "GIVEN", "LINKED", "Segment", "given_codes", "key_of", "learn", "link_codes",
+           "replayed"]

@@ -295,7 +295,7 @@ class Recorder(RecordedSteps, HeardOps, StepSorting, ProgramFollowing, StepBudge
             records.learned += count
             backs = set(records.backs)
             learn(records.root, records, records.seeds, records.variables, records.before,
-                  backs).splits[state] = split
+                  backs, records.given).splits[state] = split
             records.backs = tuple(sorted(backs))
 
 

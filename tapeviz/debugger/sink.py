@@ -12,7 +12,7 @@ from itertools import chain
 
 from ..node import NODE, OUTPUT, RECORD_WIDTH, TAPED
 from ..threadstate import thread_state
-from .program import Branch, link_codes, replayed
+from .program import Branch, given_codes, link_codes, replayed
 
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
 
@@ -79,6 +79,7 @@ class Sink(list):
         self.at, self.outs, self.outside, self.whole = self.root, [], [], True
         self.made = made = self.seeds.copy()
         self.producer_of = made.get
+        given_codes(made, self.given)   # (an update's gradient checked as that very one)
         if self.backs:   # (a loop whose updates read none: nothing a step)
             made.update(link_codes(self.before, self.backs))
         self.nodes = []
