@@ -62,6 +62,31 @@ def test_a_free_running_loop_is_counted_by_the_tape_with_no_listener(runners):
     assert runner._ident not in counted_threads and not counted_threads
 
 
+def test_a_stop_landing_on_a_gradient_call_counts_no_step(runners, monkeypatch):
+    """Stop pressed while the loop's gradient call is told (here by a listener heard before
+    the runner's, on step 5): the call raises and its gradients never reach the loop, so it is
+    no step (was counted: 6 steps of 5 losses, a flake of the free-running test above when
+    its stop landed there). The runner hears every call, as where tapeviz.torch is loaded."""
+    monkeypatch.setattr(runner_gate, "torch_adapter_loaded", lambda: True)
+    calls = []
+
+    def stop_at_sixth_call(event):
+        calls.append(event)
+        if len(calls) == 6:
+            runner.stop()
+
+    losses = []
+    runner = runners(loop, tf.Variable(0.5), tf.Variable(0.0), 10**6, losses)
+    events.subscribe(stop_at_sixth_call, kinds=(events.GradientComputed,))
+    try:
+        runner.start()
+        assert runner.join(T) and runner.state == "stopped"
+    finally:
+        events.unsubscribe(stop_at_sixth_call)
+    assert len(calls) == 6 and len(losses) == 5
+    assert runner.step_count == 5 and abs(runner.last_loss - losses[-1]) < 1e-6
+
+
 def test_a_stop_between_two_updates_of_a_counted_step_lets_the_second_run(runners):
     w, b = tf.Variable(0.5), tf.Variable(0.0)
     seen = {}

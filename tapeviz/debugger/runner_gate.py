@@ -166,10 +166,10 @@ class RunnerGate:
             # listener alone, may come later where the adapter is loaded: a loop of both)
             self._tape_counts = by_tape and not torch_adapter_loaded()
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
-        if not by_tape or self._stop:   # (a stop raised here: the tape's count not reached)
+        if self._stop:   # the call raises, its gradients never reach the loop: no step,
+            self._raise_stop(event)   # as a refused call is none (the tape's count not reached)
+        if not by_tape:
             self._calls.took(event.targets, event.sources)
-        if self._stop:
-            self._raise_stop(event)
         if first and by_tape:
             with self._cond:   # the tape counts the steps from now on
                 self._hear_ops()
