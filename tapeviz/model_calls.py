@@ -19,6 +19,7 @@ from .sourceinfo import SourceInfo, call_site_source
 KEPT = 8   # a root's last calls kept: an evaluation's, with a few calls after it
 _calls: dict = {}   # a root's layer path ('Net', 'net') -> deque of (line or site, given)
 _bound: dict = {}   # a root's layer path -> the name the user's code binds it to, or None
+_optimizers: dict = {}   # an optimizer's update scope ('SGD') -> the name code binds it to
 
 
 def note(root: str, where, given=None, bound: str | None = None) -> None:
@@ -34,6 +35,17 @@ def note(root: str, where, given=None, bound: str | None = None) -> None:
     except TypeError:   # (None, a list: no weak reference; such a call matches no data)
         held = None
     calls.append((where, held))
+
+
+def bind_optimizer(scope: str, bound: str | None) -> None:
+    """Keep `bound` as the name the user's code binds the optimizer whose updates have scope
+    `scope` (its class's name, 'SGD') to: 'opt' for `opt = torch.optim.SGD(...)`."""
+    _optimizers[scope] = bound
+
+
+def optimizer_bound(scope: str | None) -> str | None:
+    """The name `bind_optimizer` kept for the optimizer of update scope `scope`, else None."""
+    return _optimizers.get(scope) if scope else None
 
 
 def bound_name(scope: str | None) -> str | None:

@@ -21,12 +21,12 @@ from .findings import Finding
 from .numerics import _op_name, _where
 from .op_index import role
 from .summary import _array
+from .variable_names import optimizer_in_code
 
 MIN_STEPS = 3        # trained steps in a row, each holding the one before's gradient
 TOLERANCE = 1e-3     # relative, of the gradients' norm
 _ADDS = frozenset({"add"})   # the numpy engine's and torch's name of `a + g`
 _op_names = attrgetter("op.name")
-_TORCH_STEP = "the optimizer's update (optimizer.step())"   # a torch user knows no adam_step
 
 
 def sent_each_pass(step) -> dict:
@@ -100,10 +100,12 @@ def accumulated_gradients(steps) -> list:
         return []
     names, total, own = carried[-1]
     by_optimizer = update.op.name.endswith("_step")   # adam_step, sgd_step: optimizer.step()
-    fix = ("call optimizer.zero_grad() in each step, before loss.backward()" if by_optimizer
+    torch_step = by_optimizer and engine_of(update.op) == "torch"
+    optimizer = optimizer_in_code(update) if torch_step else "optimizer"
+    fix = (f"call {optimizer}.zero_grad() in each step, before loss.backward()" if by_optimizer
            else "zero each gradient after its update: w.grad.zero_() (or w.grad = None)")
-    updated_by = (_TORCH_STEP if by_optimizer and engine_of(update.op) == "torch"
-                  else update.op.name)
+    updated_by = (f"the optimizer's update ({optimizer}.step())" if torch_step   # (no adam_step
+                  else update.op.name)                                          # to a torch user)
     message = (f"gradients pile up: .grad is never zeroed, so each backward pass adds to the "
                f"last (in each of the last {len(carried)} steps .grad held the step before's "
                f"gradient plus its own) and every update uses the sum of all the passes so "

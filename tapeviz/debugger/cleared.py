@@ -24,6 +24,7 @@ from .label_source import bound_before, call_after, innermost_scope
 from .numerics import _where
 from .summary import _array
 from .unmoved import last_moved
+from .variable_names import optimizer_in_code
 from ..statements import parse_source
 
 MIN_STEPS = 3   # trained steps in a row whose gradients the update did not get
@@ -75,16 +76,17 @@ def _cleared_after_backward(passes: list) -> list:
     at = f" at {_where(line)}" if line is not None else ""
     held = "zero" if any(step.variable_gradients.get(name) is not None for name in own) \
         else "None"
-    where = (f", so optimizer.step() at {_where(stepped.source)} moves nothing"
-             if stepped is not None else ", so optimizer.step() moves nothing")
+    optimizer = optimizer_in_code(stepped)   # ('optimizer' when no update ran: no .grad)
+    where = (f", so {optimizer}.step() at {_where(stepped.source)} moves nothing"
+             if stepped is not None else f", so {optimizer}.step() moves nothing")
     names = describe_variables(_parameters(step, own), [n for n in ops if n.phase == "forward"])
-    message = (f"the gradients are cleared before the update: optimizer.zero_grad(){at} runs "
-               f"after loss.backward() and before optimizer.step(): in each of the last "
+    message = (f"the gradients are cleared before the update: {optimizer}.zero_grad(){at} "
+               f"runs after loss.backward() and before {optimizer}.step(): in each of the last "
                f"{len(passes)} steps the backward pass gave {names} gradients (norm "
                f"{_norm(own.values()):.3g} in step {step.number}), but their .grad was {held} "
                f"when the optimizer stepped{where} and the model never learns{_losses(passes)}"
-               f"; fix: call optimizer.zero_grad() before loss.backward() (at the start of the "
-               f"step) or after optimizer.step()")
+               f"; fix: call {optimizer}.zero_grad() before loss.backward() (at the start of "
+               f"the step) or after {optimizer}.step()")
     return [Finding("gradients_cleared", message, zeroed or stepped or loss, source=line,
                     variables=list(own))]
 

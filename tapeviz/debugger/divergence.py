@@ -22,6 +22,7 @@ from .norms import clip_fix
 from .numerics import _where
 from .optimizer_source import torch_optimizer_made_at
 from .recorder import Recorder
+from .variable_names import scope_reading
 
 
 def _norm(value) -> float:
@@ -179,9 +180,16 @@ def _finding(run, evident: int, blown, updates) -> Finding:
         message += overshoot
     message += (f"; hint: the learning rate is too large for this loss: lower it (10x, "
                 f"until the loss falls) or clip the gradients "
-                f"({clip_fix(node)})"
+                f"({clip_fix(node, _model_scope(node, last))})"
                 f"{summed_over_batch(last)}")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
+
+
+def _model_scope(update, step) -> str | None:
+    """The layer scope of `step`'s first op that reads `update`'s variable: by it `clip_fix`
+    names the model `update` trained (an update's own scope is its optimizer's)."""
+    variable = getattr(update.inputs[0], "variable", None) if update and update.inputs else None
+    return scope_reading(variable.name, step.nodes) if variable is not None else None
 
 
 def _overshoot(updates, step) -> tuple:

@@ -19,6 +19,7 @@ from .label_source import call_after
 from .numerics import _where
 from .summary import _array
 from .unapplied import trains
+from .variable_names import optimizer_in_code
 
 
 def applied_a_step_late(trained: list) -> list:
@@ -39,14 +40,15 @@ def applied_a_step_late(trained: list) -> list:
     backward = call_after("backward", loss.source) if loss is not None else None
     after = f" at {_where(backward)}" if backward is not None else ""
     variables = [node.inputs[0].variable for node in updates]
-    message = (f"the gradients are applied a step late: optimizer.step() at "
+    optimizer = optimizer_in_code(late)
+    message = (f"the gradients are applied a step late: {optimizer}.step() at "
                f"{_where(late.source)} runs before loss.backward(){after}, so in each of the "
                f"last {len(trained) - 1} steps it applied the gradients the step before "
                f"computed for {describe_variables(variables, trained[-1].nodes)}, not the "
                f"step's own: every update follows the "
                f"gradient of weights that have moved since, one batch late, and the last "
                f"batch's gradient is never applied; "
-               f"fix: call optimizer.step() after loss.backward(): zero_grad(), the forward "
+               f"fix: call {optimizer}.step() after loss.backward(): zero_grad(), the forward "
                f"pass and the loss, backward(), then step()")
     return [Finding("gradients_applied_late", message, late, source=late.source,
                     related=backward,

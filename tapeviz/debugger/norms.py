@@ -194,12 +194,14 @@ def _norms_said(layers: list, norms: dict, bound: str, nodes) -> str:
     return message
 
 
-def clip_fix(node) -> str:
+def clip_fix(node, scope: str | None = None) -> str:
     """How to clip the gradients in the engine of `node` (an op of the model's, or None:
-    TF's), the torch model named as the user's code binds it (`model_in_code`)."""
+    TF's), the torch model named as the user's code binds it (`model_in_code`) at the root
+    of `scope`, by default `node`'s (an update's is its optimizer's: give its layer's)."""
     if node is None or engine_of(node.op) != "torch":
         return "tf.clip_by_global_norm"
-    return f"torch.nn.utils.clip_grad_norm_({model_in_code(node.scope)}.parameters(), 1.0)"
+    model = model_in_code(scope or node.scope)
+    return f"torch.nn.utils.clip_grad_norm_({model}.parameters(), 1.0)"
 
 
 def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:

@@ -14,7 +14,7 @@ import functools
 import linecache
 import re
 
-from ..model_calls import bound_name
+from ..model_calls import bound_name, optimizer_bound
 from ..variable import Variable, VariableRead
 from .op_inputs import written_arguments
 from ..statements import parse_source
@@ -68,6 +68,12 @@ def model_in_code(scope: str | None) -> str:
     for `net = Net()`, as the torch adapter found it at the model's call), else 'model', the
     usual name."""
     return bound_name(scope) or "model"
+
+
+def optimizer_in_code(update) -> str:
+    """The name the user's code binds the optimizer that made torch update node `update` to
+    ('opt' for `opt = torch.optim.SGD(...)`, found as `model_in_code`'s), else 'optimizer'."""
+    return optimizer_bound(update.scope if update is not None else None) or "optimizer"
 
 
 def scope_reading(name: str, nodes) -> str | None:

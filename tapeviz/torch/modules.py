@@ -79,7 +79,7 @@ def _before(module, args) -> None:
     else:
         path = root_name(module)
         model_calls.note(path, source_from(sys._getframe(1)),   # (torch's frames walked past)
-                         args[0] if args else None, _bound_name(module))
+                         args[0] if args else None, bound_name(module))
     frames.append((module, path))
     set_scope(_thread.state, path)
 
@@ -324,26 +324,27 @@ def _prefixed(root: str, named: str, running: list) -> str:
     model's ('0.weight' of an nn.Sequential: said alone it reads as a number) after the
     name the user's code binds it to, 'encoder.0.weight', else its root's, 'Sequential.0.weight'."""
     if named[0].isdigit():
-        return f"{_bound_name(running[0][0]) or root}.{named}"
+        return f"{bound_name(running[0][0]) or root}.{named}"
     return named if root == type(running[0][0]).__name__ else f"{root}/{named}"
 
 
-def _bound_name(model) -> str | None:
-    """The name the user's code binds `model` to, found once in the calling frames (the
-    innermost that holds it, locals before globals; `self` is no name), else None."""
-    name = _bound_names.get(model)
+def bound_name(value) -> str | None:
+    """The name the user's code binds `value` (a model, an optimizer) to, found once in the
+    calling frames (the innermost that holds it, locals before globals; `self` is no name),
+    else None."""
+    name = _bound_names.get(value)
     if name is None:
         frame = user_frame(sys._getframe(1))
         while frame is not None and not name:
             name = next((key for namespace in (frame.f_locals, frame.f_globals)
-                         for key, value in list(namespace.items())
-                         if value is model and key != "self"), "")
+                         for key, held in list(namespace.items())
+                         if held is value and key != "self"), "")
             frame = user_frame(frame.f_back)
-        _bound_names[model] = name   # ('' when no frame binds it: not looked for again)
+        _bound_names[value] = name   # ('' when no frame binds it: not looked for again)
     return name or None
 
 
-_bound_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model -> its name
+_bound_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # model, optimizer -> name
 
 
 _root_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # root -> its name

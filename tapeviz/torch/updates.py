@@ -27,7 +27,7 @@ from time import perf_counter
 
 import numpy as np
 
-from .. import events
+from .. import events, model_calls
 from ..debugger.breakpoint_listener import not_finite
 from ..debugger.cut_off import NO_GRADIENT
 from ..tensor import wrap
@@ -66,6 +66,8 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
     and a Variable read each), the gradient and the value after copied only if read (a
     gradient the step wrote over is refused), told to `forms`, the node forms of
     listeners (`route.on_node`), before `hearers`."""
+    model_calls.bind_optimizer(type(optimizer).__name__,   # (the updates' scope: finish's)
+                               modules.bound_name(optimizer))
     updated, idle, groups = [], [], []
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
