@@ -16,7 +16,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
-from .variable_names import as_code, model_in_code, name_in_code, reached_name, unnamed
+from .variable_names import name_in_code, reached_name, torch_layer_in_code, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -133,17 +133,9 @@ def layer_in_code(node) -> str:
     'dense/kernel'), a torch module by its path from the model, named as the code binds it
     (`model_in_code`), with its kind: 'model[1] (ReLU)' for scope 'Sequential/1' of an
     nn.Sequential bound to `model`, 'net.body[1] (ReLU)' for 'Net/body/1' of `net = Net()`."""
-    _, *rest = node.scope.split("/")
     if engine_of(node.op) != "torch":
         return node.scope.rsplit("/", 1)[-1]
-    path = as_code(".".join([model_in_code(node.scope), *rest]))
-    module = _MODULES.get(node.op.name)
-    return path + (f" ({module})" if module and path.endswith("]") else "")
-
-
-# torch's op -> the module that runs it
-_MODULES = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh",
-            "dropout": "Dropout", "batch_norm": "BatchNorm"}
+    return torch_layer_in_code(node.op.name, node.scope)
 
 
 def _after_it(relu, after, nodes) -> str:

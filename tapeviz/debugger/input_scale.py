@@ -13,6 +13,7 @@ from ..nonfinite import engine_of
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, maker, role
+from .variable_names import torch_layer_in_code
 
 _CARRIES = ("cast", "identity")   # ops that hand the data on as it is (besides shape ops)
 HEALTHY_SPREAD = 5.0   # a first layer's output std above this: inputs far from scale 1
@@ -81,7 +82,7 @@ def unscaled_input(by_op: dict, nodes) -> list:
     if spread <= HEALTHY_SPREAD:
         return []
     shape = "x".join(map(str, value.shape))
-    scope = f" in layer {layer.scope}" if layer.scope else ""
+    scope = f" in layer {_layer_named(layer)}" if layer.scope else ""
     where = cast if cast is not None else first
     was = " (bytes cast to float)" if cast is not None else " (whole numbers)"
     message = (f"{layer.op.name}{scope}, the first layer, reads pixels "
@@ -91,6 +92,14 @@ def unscaled_input(by_op: dict, nodes) -> list:
                f"and the loss; {_came_in(first, cast)}; fix: scale the pixels to 0-1 where "
                f"the batch is made: {_SCALED[engine_of(layer.op)]}")
     return [Finding("unscaled_input", message, layer, where.source)]
+
+
+def _layer_named(layer) -> str:
+    """A torch layer as code reaches it ('model.conv1', 'model[0] (Linear)'), a Keras layer
+    by its scope."""
+    if engine_of(layer.op) == "torch":
+        return torch_layer_in_code(layer.op.name, layer.scope)
+    return layer.scope
 
 
 def _scaled_twice(layer, value, entered) -> list:
@@ -107,7 +116,7 @@ def _scaled_twice(layer, value, entered) -> list:
         return []
     output = np.asarray(layer.output._value, np.float64)
     shape = "x".join(map(str, value.shape))
-    scope = f" in layer {layer.scope}" if layer.scope else ""
+    scope = f" in layer {_layer_named(layer)}" if layer.scope else ""
     message = (f"{layer.op.name}{scope}, the first layer, reads pixels {sample.min():.4g} to "
                f"{brightest:.4g}, a {shape} batch, every value a whole number over 65025 = "
                f"255 * 255: the images were divided by 255 twice, so the model sees nearly "

@@ -70,6 +70,26 @@ def model_in_code(scope: str | None) -> str:
     return bound_name(scope) or "model"
 
 
+def torch_layer_in_code(op_name: str, scope: str) -> str:
+    """The torch module of layer path `scope` that ran op `op_name`, as the user's code
+    reaches it from the model (`model_in_code`), with its kind when its path alone does not
+    say it: 'model[0] (Linear)' for a linear in 'Sequential/0' of an nn.Sequential bound to
+    `model`, 'net.body[1] (ReLU)' for 'Net/body/1' of `net = Net()`, 'model.conv1'; a root
+    module called alone, as the code binds it ('loss_fn'), else by its scope."""
+    _, *rest = scope.split("/")
+    if not rest:
+        return bound_name(scope) or scope   # (not 'model' for an unbound nn.MSELoss()(...))
+    path = as_code(".".join([model_in_code(scope), *rest]))
+    module = _MODULES.get(op_name)
+    return path + (f" ({module})" if module and path.endswith("]") else "")
+
+
+# torch's op -> the module that runs it
+_MODULES = {"relu": "ReLU", "relu6": "ReLU6", "sigmoid": "Sigmoid", "tanh": "Tanh",
+            "dropout": "Dropout", "batch_norm": "BatchNorm", "linear": "Linear",
+            "conv1d": "Conv1d", "conv2d": "Conv2d", "conv3d": "Conv3d"}
+
+
 def optimizer_in_code(update) -> str:
     """The name the user's code binds the optimizer that made torch update node `update` to
     ('opt' for `opt = torch.optim.SGD(...)`, found as `model_in_code`'s), else 'optimizer'."""

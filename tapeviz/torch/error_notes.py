@@ -18,17 +18,19 @@ import sys
 
 import torch
 
+from ..debugger.variable_names import torch_layer_in_code
 from ..errors import OpError
 from ..sourceinfo import SourceInfo, source_from, user_frame
 from . import freed_graph, graph_cut, inplace_writes, not_scalar, values, wrong_tensor
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
-    """The note of an error torch raised in a traced op: 'linear in layer Net/fc2 was given
+    """The note of an error torch raised in a traced op: 'linear in layer model.fc2 was given
     input float32[2, 8], weight float32[1, 7] ...', then the user's line."""
     given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors)) \
         or "no tensor"   # a factory (torch.ones(-1))
-    note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
+    layer = f" in layer {torch_layer_in_code(op.name, scope)}" if scope else ""
+    note = f"tapeviz: {op.name}{layer} was given {given}"
     if source is not None:
         note += source.placed()
     given = dict(zip(names, tensors))

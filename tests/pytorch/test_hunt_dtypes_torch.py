@@ -77,7 +77,7 @@ def test_integer_labels_given_to_bce_with_logits_are_told_to_be_floats():
     gave no hint."""
     note = refused(labels_as_int=True)
     assert note.startswith("tapeviz: binary_cross_entropy_with_logits in layer "
-                           "BCEWithLogitsLoss was given input float32[64], target int64[64]")
+                           "loss_fn was given input float32[64], target int64[64]")
     assert f"test_hunt_dtypes_torch.py:{line_of(__file__, '# LOSS')}" in note
     assert note.endswith("hint: the target holds integers (int64): "
                          "binary_cross_entropy_with_logits takes float targets, each the "
@@ -86,7 +86,7 @@ def test_integer_labels_given_to_bce_with_logits_are_told_to_be_floats():
 
 def test_integer_counts_and_numpy_float64_features_are_noted_at_the_first_layer():
     note = refused(features="int64")
-    assert note.startswith("tapeviz: linear in layer Sequential/0 was given input "
+    assert note.startswith("tapeviz: linear in layer model[0] (Linear) was given input "
                            "int64[64, 20], weight float32[16, 20], bias float32[16]")
     assert note.endswith("hint: the input is int64 and the weight float32: convert the batch, "
                          "x.to(torch.float32)")

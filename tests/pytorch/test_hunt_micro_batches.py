@@ -129,6 +129,6 @@ def test_a_padded_loader_runs_under_every_tool_and_a_float64_model_is_named_at_i
         notes = getattr(info.value, "__notes__", [])
         if notes:   # (heard: a Recorder on the thread)
             [note] = notes
-            assert "linear in layer Sequential/0 was given input float32[8, 6, 1], weight " \
+            assert "linear in layer model[0] (Linear) was given input float32[8, 6, 1], weight " \
                    "float64[16, 1]" in note
             assert f"test_hunt_micro_batches.py:{line_of(__file__, '# MODEL CALL')}" in note

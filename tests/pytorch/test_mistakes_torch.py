@@ -21,7 +21,7 @@ def test_a_linear_layer_given_another_number_of_features_says_what_it_takes(batc
     with pytest.raises(RuntimeError, match="cannot be multiplied") as raised, tvt.record():
         model(x)
     note = "\n".join(raised.value.__notes__)
-    assert "linear in layer Sequential/0 was given input float32" in note
+    assert "linear in layer model[0] (Linear) was given input float32" in note
     assert note.endswith(f"\n  hint: {said}"), note
     assert "test_mistakes_torch.py:" in note
     with tvt.record() as tape:

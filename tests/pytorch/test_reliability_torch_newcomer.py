@@ -63,7 +63,7 @@ def test_a_conv_given_images_in_keras_layout_says_how_to_make_them_torchs(shape,
         with pytest.raises(RuntimeError) as raised, listening():
             conv(images)
         note = "\n".join(raised.value.__notes__)
-        assert f"conv2d in layer Conv2d was given input float32{list(shape)}" in note, note
+        assert f"conv2d in layer conv was given input float32{list(shape)}" in note, note
         assert note.endswith(f"\n  hint: {hint}"), note
         assert "test_reliability_torch_newcomer.py:" in note and "conv(images)" in note
     fixed = images.unsqueeze(1) if len(shape) == 3 else images.permute(0, 3, 1, 2)

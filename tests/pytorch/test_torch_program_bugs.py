@@ -376,7 +376,7 @@ def test_unscaled_pixels_to_the_digits_cnn_name_the_range_and_where_the_batch_wa
     pixels, out = conv.inputs[0], conv.output
     assert pixels.min() == 0 and pixels.max() == 255
     message = finding.message
-    assert message.startswith("conv2d in layer DigitsCNN/conv1, the first layer, reads pixels "
+    assert message.startswith("conv2d in layer model.conv1, the first layer, reads pixels "
                               "0 to 255 (whole numbers), a 32x1x8x8 batch")
     assert f"its outputs reach {np.max(np.abs(out)):.3g} (std {np.std(out):.3g}; " in message
     assert f"the batch was first read at tests/pytorch/{here('# BUG 4a')}: batch = pixels[" \

@@ -233,7 +233,7 @@ def test_torchs_error_in_a_recorded_op_also_names_the_op_its_layer_its_inputs_an
         model(torch.randn(2, 4))
     line = caught.tb.tb_lineno   # where the test called the model
     [note] = caught.value.__notes__
-    assert note.splitlines()[0] == ("tapeviz: linear in layer Sequential/2 was given input "
+    assert note.splitlines()[0] == ("tapeviz: linear in layer model[2] (Linear) was given input "
                                     "float32[2, 8], weight float32[1, 7], bias float32[1]")
     assert f"test_torch_research_programs.py:{line}" in note.splitlines()[1]
     assert note.splitlines()[2].strip() == "model(torch.randn(2, 4))"
