@@ -22,6 +22,7 @@ from ..tape_gradient import GradientCalls
 from . import live_runners
 from .given import check_training_function
 from .pause_point import PausePoint
+from .reaches_torch import reaches_torch
 from .runner_gate import RunnerGate, torch_adapter_loaded
 
 _ENDED = ("finished", "stopped", "failed")       # a Runner's states once its loop is over
@@ -124,7 +125,8 @@ class Runner(RunnerGate):
                                   hint=f"make a new one: Runner({self.name}, ...).start()")
             self._state = "running"
         live_runners.warn_of_paused_twins(self)
-        _warn_if_torch_unheard("Runner.start" if self.started_by == "Runner" else self.started_by)
+        _warn_if_torch_unheard("Runner.start" if self.started_by == "Runner" else self.started_by,
+                               self._fn, self._args, self._kwargs)
         self._started = time.monotonic()
         live_runners.started(self)
         self._others_hear_again()
@@ -270,17 +272,17 @@ class Runner(RunnerGate):
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
 
 
-def _warn_if_torch_unheard(call: str) -> None:
-    """torch imported and tapeviz.torch not: a torch loop runs unheard by the Runner (no step
-    counted, its pause and stop never land, Python's exit aborts inside torch under it), and
-    nothing of the numpy engine says why; the debugger imports no torch to hear it itself."""
-    if "torch" in sys.modules and not torch_adapter_loaded():
+def _warn_if_torch_unheard(call: str, function, args: tuple, kwargs: dict) -> None:
+    """A loop reaching torch where tapeviz.torch is not imported runs unheard by the Runner
+    (no step counted, its pause and stop never land, Python's exit aborts inside torch under
+    it), and nothing of the numpy engine says why; the debugger imports no torch to hear it."""
+    if ("torch" in sys.modules and not torch_adapter_loaded()
+            and reaches_torch(function, args, kwargs)):
         warn_from_user_line(
             f"{call}: PyTorch is imported and tapeviz.torch is not, so a PyTorch loop would "
             "run unheard by this Runner: no step counted, a pause, step or stop never "
             "landing, and Python's exit aborting inside torch under it. Run "
-            "`import tapeviz.torch` before starting it (a tapeviz loop is heard either "
-            "way)", RuntimeWarning)
+            "`import tapeviz.torch` before starting it", RuntimeWarning)
 
 
 def _cell_output_router():

@@ -2,9 +2,10 @@
 trains one model of each engine, a Recorder of one engine while the other trains in a
 Runner, breakpoints armed for one engine's op while the other runs, and a Runner started
 where torch runs unheard (tapeviz.torch not imported)."""
+import functools
 import sys
 import threading
-from types import ModuleType
+import warnings
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ import torch
 import tapeviz as tf
 import tapeviz.torch  # noqa: F401   (the adapter: a torch loop is heard)
 from tapeviz.debugger import Recorder, Runner, break_on
+from tapeviz.debugger.reaches_torch import reaches_torch
 
 pytestmark = pytest.mark.usefixtures("nothing_left")   # no listener, recorder or runner left
 
@@ -120,14 +122,40 @@ def test_a_runner_started_where_torch_runs_unheard_says_so_naming_both(monkeypat
     """torch imported, tapeviz.torch not: a torch loop's Runner counted no step, its pause and
     stop never landed, and Python's exit aborted under it ('terminate called without an
     active exception'), with nothing said."""
-    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or ModuleType("torch"))
     monkeypatch.delitem(sys.modules, "tapeviz.torch")
-    runner = Runner(tapeviz_loop, 2)
+    runner = Runner(torch_loop, 2)
     with pytest.warns(RuntimeWarning) as said:
         runner.start()
-    assert runner.join(T) and runner.step_count == 2   # a tapeviz loop is heard as ever
+    assert runner.join(T)
     message = str(said[0].message)
     assert said[0].filename == __file__
     assert message.startswith("Runner.start: PyTorch is imported and tapeviz.torch is not")
     assert "`import tapeviz.torch` before starting it" in message
 
+
+def test_a_tapeviz_loop_started_where_torch_is_imported_is_not_warned_of_torch(monkeypatch):
+    """Only a loop whose code reaches torch is warned: a tapeviz loop in a session that
+    imported torch for something else (its data, a comparison) was warned of a torch loop."""
+    monkeypatch.delitem(sys.modules, "tapeviz.torch")
+    runner = Runner(tapeviz_loop, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        runner.start()
+    assert runner.join(T) and runner.step_count == 2   # heard as ever
+
+
+@pytest.mark.parametrize("made", ["argument", "closure", "helper", "partial"])
+def test_a_loop_reaches_torch_through_its_arguments_closure_helpers_or_partial(made):
+    model = torch.nn.Linear(3, 1)
+
+    def through_closure():
+        return model
+
+    def through_helper():
+        return torch_loop(1)
+
+    loop = {"argument": (lambda m: m, (model,)), "closure": (through_closure, ()),
+            "helper": (through_helper, ()),
+            "partial": (functools.partial(lambda m: m, model), ())}[made]
+    assert reaches_torch(*loop)
+    assert not reaches_torch(tapeviz_loop, (2,))
