@@ -26,7 +26,7 @@ def note(root: str, where, given=None, bound: str | None = None) -> None:
     """Keep `where` (a SourceInfo, a call site (code, instruction) or None) as where root
     `root` was called, given `given` (its data: a tensor or an array), held weakly, and
     `bound` as the name the user's code binds the model to ('net' for `net = Net()`)."""
-    _bound[root] = bound
+    bind(root, bound)
     calls = _calls.get(root)
     if calls is None:
         calls = _calls[root] = deque(maxlen=KEPT)
@@ -35,6 +35,12 @@ def note(root: str, where, given=None, bound: str | None = None) -> None:
     except TypeError:   # (None, a list: no weak reference; such a call matches no data)
         held = None
     calls.append((where, held))
+
+
+def bind(root: str, bound: str | None) -> None:
+    """Keep `bound` as the name the user's code binds the model at root `root` to (a root
+    path is reused once its model is gone: the name is the last call's)."""
+    _bound[root] = bound
 
 
 def bind_optimizer(scope: str, bound: str | None) -> None:

@@ -279,6 +279,8 @@ def _noted(error, op, func, args, kwargs, caller) -> tuple:
     (its tensors, the user's line)."""
     names, tensors, _ = arguments(func, args, kwargs)
     source = source_from(caller)
+    if not modules.keeps_paths():   # (the hooks keep the name at each root's call)
+        modules.bind_root(caller)
     add_note(error, error_notes.failed_op(op, names, tensors, _layer(_thread.state, caller)[0],
                                           source))
     return tensors, source

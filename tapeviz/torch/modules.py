@@ -246,6 +246,16 @@ def frames_from_stack(frame) -> list:
     return frames
 
 
+def bind_root(caller) -> None:
+    """The name the user's code binds the model running at `caller` to, kept for its root's
+    layer path as a root's call keeps it while paths are kept: an op that raised while no
+    hook kept paths is named from this model, not from an earlier one of that root path."""
+    running = frames_from_stack(caller)
+    if running:
+        module, root = running[0]
+        model_calls.bind(root, bound_name(module))
+
+
 def _child_name(parent, child) -> str:
     """`child`'s attribute name in `parent` ('conv1'); for one held in a container the parent
     does not call (`for block in self.blocks: x = block(x)`) the container's and its index,

@@ -11,6 +11,7 @@ from torch import nn
 import tapeviz.torch as tvt
 from tapeviz.debugger import Runner
 from programs import line_of
+import test_torch_training_steps as training_steps
 
 T = 30.0   # the longest the Runner's loop may take (the machine is shared)
 
@@ -64,3 +65,12 @@ def test_an_op_that_raised_under_a_breakpoint_on_another_op_says_the_same():
         bp.clear()
     _says_what_failed(_note_of(raised))
     assert len(raised.__notes__) == 1   # noted once
+
+
+def test_a_model_of_a_root_path_an_earlier_model_had_is_named_as_its_own_code_binds_it():
+    """Models called while paths were kept left their names for their root paths
+    ('Sequential', 'Sequential_1'); a later model given such a path, raising while no hook
+    keeps paths, was named by it: 'critic[3] (Linear)' for this loop's `model` (seen in
+    CI after the GAN tests)."""
+    training_steps.test_a_gans_iteration_with_two_optimizers_and_three_passes_is_one_step()
+    test_an_op_that_raised_under_a_runner_names_the_op_the_shapes_and_the_line()
