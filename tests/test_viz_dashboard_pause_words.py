@@ -95,15 +95,17 @@ def _said_inside(loop, op_name: str) -> list:
         assert wait_until(lambda: runner.step_count >= 1)
         runner.pause()
         assert runner.wait_paused(T)
-        said = []
+        said, outside = [], False   # (a pause landing inside the VJP starts past its first op)
         for _ in range(5000):
             point = runner.paused_at
-            if point.kind == "op" and point.vjp_of is not None and \
-                    point.vjp_of.op.name == op_name:
+            inside = point.kind == "op" and point.vjp_of is not None and \
+                point.vjp_of.op.name == op_name
+            if inside and outside:
                 said.append((_runner_status(runner, {}), point.source.location))
                 assert repr(point) == f"<PausePoint {said[-1][0][len('paused '):]}>"
             elif said:
                 return said
+            outside = outside or not inside
             runner.step_op()
             assert runner.wait_paused(T)
         raise AssertionError(f"stepping op by op never left {op_name}'s VJP")
